@@ -1,0 +1,57 @@
+# The README's two commands: `make demo` (sandbox Alma -> tap-alma -> DuckDB -> dbt, then show the result)
+# and `make test` (the whole suite). Everything they need is installed here, from PyPI only.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+MELTANO := $(BIN)/meltano
+# uv makes the venv installs take seconds; Meltano builds the plugin venvs with it too.
+UV_VERSION := 0.13.9
+# A district small enough to load in about a minute, big enough to show real reports.
+DEMO_SANDBOX := --schools 3 --students 100 --years 2 --days 60
+
+export MELTANO_PROJECT_ROOT := $(CURDIR)
+
+.PHONY: help install install-all demo test bench clean
+
+help:
+	@echo "make demo   - sandbox Alma -> tap-alma -> DuckDB -> dbt, then show tables and reports"
+	@echo "make test   - the whole test suite (sandbox, tap, pipeline, warehouse, dbt)"
+	@echo "make bench  - extraction benchmarks (bench/), numbers into bench/results.json"
+	@echo "make clean  - remove venvs, plugin installs and local warehouses"
+
+# The dev venv: Meltano, the sandbox and the tap (editable), test tools. Rebuilt when a pyproject changes.
+$(VENV)/.installed: pyproject.toml sandbox/pyproject.toml tap-alma/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install -q --python $(BIN)/python --group dev -e ./sandbox -e ./tap-alma
+	touch $@
+
+# Plugins for the embedded default (DuckDB) only: what `make demo` needs.
+.meltano/.installed-duckdb: meltano.yml $(VENV)/.installed
+	cd $(CURDIR) && $(MELTANO) install tap-alma target-duckdb dbt-duckdb
+	mkdir -p .meltano && touch $@
+
+# Every plugin in meltano.yml (BigQuery, dbt-bigquery, orchestrators): what `make test` needs.
+.meltano/.installed-all: meltano.yml $(VENV)/.installed
+	cd $(CURDIR) && $(MELTANO) install
+	mkdir -p .meltano && touch $@ .meltano/.installed-duckdb
+
+install: .meltano/.installed-duckdb
+install-all: .meltano/.installed-all
+	scripts/install-bigquery-emulator.sh
+
+demo: install
+	rm -f output/alma.duckdb && mkdir -p output
+	$(BIN)/python scripts/with_sandbox.py $(DEMO_SANDBOX) -- $(MELTANO) run sync-alma-to-duckdb
+	$(BIN)/python scripts/show_warehouse.py output/alma.duckdb
+
+test: install-all
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .venv-* .meltano output transform/target transform/logs
