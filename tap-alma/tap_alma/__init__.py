@@ -1,0 +1,1 @@
+"""tap-alma: a Singer tap for the Alma K-12 student information system."""

@@ -1,0 +1,306 @@
+"""Base Alma stream: URL, Digest auth, envelope, response validation, retries, id hygiene."""
+
+from __future__ import annotations
+
+import decimal
+import random
+import typing as t
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import backoff
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.jsonpath import extract_jsonpath
+from singer_sdk.pagination import BaseHATEOASPaginator
+
+from tap_alma.errors import AlmaAuthError, AlmaNotFoundError, AlmaRequestError
+
+if t.TYPE_CHECKING:
+    from collections.abc import Generator, Iterable
+
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.streams.rest import PageContext
+
+    from tap_alma.tap import TapAlma
+
+# Context keys the tap adds to records; a student id must never reach a METRIC log line.
+CONTEXT_KEYS = ("school", "schoolYearId", "studentId")
+_PRIVATE_CONTEXT_KEYS = frozenset({"studentId"})
+
+
+def payload_of(response: requests.Response) -> t.Any:  # noqa: ANN401
+    """Return the JSON body parsed once by `AlmaStream.validate_response`."""
+    payload = getattr(response, "alma_payload", None)
+    if payload is None:
+        payload = response.json(parse_float=decimal.Decimal)
+    return payload
+
+
+def retry_after_seconds(exc: BaseException | None) -> float | None:
+    """Seconds from a 429/503 `Retry-After` header (delta-seconds or HTTP date), if any."""
+    response = getattr(exc, "response", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+        date_header = response.headers.get("Date")
+        now = parsedate_to_datetime(date_header) if date_header else None
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds()) if now else None
+
+
+class AlmaLinksPaginator(BaseHATEOASPaginator):
+    """Follows a `_links` entry with rel=next; Alma has never been seen to send one (a safety net)."""
+
+    def get_next_url(self, response: requests.Response) -> str | None:
+        """Return the href of a rel=next link (`_links` is an object or a list)."""
+        payload = payload_of(response)
+        links = payload.get("_links") if isinstance(payload, dict) else None
+        if isinstance(links, dict):
+            links = [links]
+        for link in links or []:
+            if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
+                return str(link["href"])
+        return None
+
+
+class AlmaStream(RESTStream):
+    """Shared behaviour of every Alma v2 endpoint."""
+
+    _tap: TapAlma
+    records_jsonpath = "$.response[*]"
+
+    # Retry policy. Class attributes so tests can shrink the waits without a public setting.
+    max_tries = 5
+    backoff_base_seconds = 1.0
+    backoff_max_seconds = 30.0
+    retry_after_max_seconds = 300.0
+
+    @property
+    def url_base(self) -> str:
+        """`api_url` if set, else `https://{district}.api.getalma.com`."""
+        return self._tap.base_url
+
+    @property
+    def authenticator(self) -> requests.auth.AuthBase:
+        """One `HTTPDigestAuth` per tap: it keeps a nonce per thread and reuses it (nc > 1)."""
+        return self._tap.digest_auth
+
+    @property
+    def requests_session(self) -> requests.Session:
+        """A session per thread, shared by all streams: requests does not promise thread safety."""
+        return self._tap.thread_session()
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        """Per-request timeout from `request_timeout` (settings arrive as Decimal)."""
+        return float(self.config.get("request_timeout", 60))
+
+    @property
+    def http_headers(self) -> dict:
+        """Alma answers JSON, or problem+json for errors."""
+        return {"Accept": "application/json, application/problem+json"}
+
+    def get_new_paginator(self) -> AlmaLinksPaginator:
+        """Alma returns whole lists; only follow an explicit rel=next link."""
+        return AlmaLinksPaginator()
+
+    def get_http_request(self, *, page: PageContext) -> t.Any:  # noqa: ANN401
+        """Swap in the next-link URL and its query when the paginator found one."""
+        request = super().get_http_request(page=page)
+        token = page.next_page_token
+        if token:
+            request.url = urljoin(self.url_base, f"{token.scheme}://{token.netloc}{token.path}"
+                                  if token.netloc else token.path)
+            request.params = dict(parse_qsl(token.query))
+        return request
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:
+        """Attach the digest auth once (the SDK would apply it twice and burn nonce counts)."""
+        request = requests.Request(*args, auth=self.authenticator, **kwargs)
+        request.headers.setdefault("User-Agent", self.user_agent)
+        return self.requests_session.prepare_request(request)
+
+    def _request(
+        self,
+        prepared_request: requests.PreparedRequest,
+        context: Context | None,
+    ) -> requests.Response:
+        """Send once, log the METRIC line without student ids, validate."""
+        response = self.requests_session.send(
+            prepared_request,
+            timeout=self.timeout,
+            allow_redirects=self.allow_redirects,
+        )
+        self._write_request_duration_log(
+            endpoint=self.path, response=response, context=context, extra_tags=None
+        )
+        self.validate_response(response)
+        return response
+
+    def _write_request_duration_log(
+        self,
+        endpoint: str,
+        response: requests.Response,
+        context: Context | None,
+        extra_tags: dict | None,
+    ) -> None:
+        safe = {k: v for k, v in (context or {}).items() if k not in _PRIVATE_CONTEXT_KEYS}
+        super()._write_request_duration_log(endpoint, response, safe or None, extra_tags)
+
+    def validate_response(self, response: requests.Response) -> None:
+        """401 fatal at once, 404 reported, 429/5xx and broken JSON retried, other 4xx fatal."""
+        status = response.status_code
+        if status == 401:
+            raise AlmaAuthError(self._tap.auth_error_message())
+        if status == 404:
+            msg = f"404 Not Found for {self.redacted_url(response.url)}"
+            raise AlmaNotFoundError(msg)
+        if status == 429 or status >= 500:
+            raise RetriableAPIError(f"HTTP {status} {response.reason}", response)
+        if 400 <= status < 500:
+            msg = f"HTTP {status} {response.reason} for {self.redacted_url(response.url)}"
+            raise FatalAPIError(msg)
+        try:
+            # Parsed here, inside the retry loop, so a truncated body is retried like a 5xx.
+            response.alma_payload = response.json(parse_float=decimal.Decimal)  # type: ignore[attr-defined]
+        except ValueError as exc:
+            raise RetriableAPIError("malformed JSON body", response) from exc
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        """Records from the `{"response": ...}` envelope."""
+        yield from extract_jsonpath(self.records_jsonpath, input=payload_of(response))
+
+    @staticmethod
+    def redacted_url(url: str | None) -> str:
+        """The URL as is: Alma URLs carry no credentials (Digest keeps them in headers)."""
+        return url or "<unknown URL>"
+
+    # -- retries ----------------------------------------------------------------------------
+
+    def backoff_max_tries(self) -> int:
+        """Bounded: after this many tries the sync fails naming the URL."""
+        return self.max_tries
+
+    def backoff_jitter(self, value: float) -> float:
+        """Jitter is applied inside `backoff_wait_generator` (full jitter, Retry-After exact)."""
+        return value
+
+    def backoff_wait_generator(self) -> Generator[float, BaseException | None, None]:
+        """Exponential backoff with full jitter; a `Retry-After` header wins when present."""
+        attempt = 0
+        exc = yield  # type: ignore[misc]  # primed by backoff with send(None)
+        while True:
+            retry_after = retry_after_seconds(exc)
+            if retry_after is not None:
+                wait = min(retry_after, self.retry_after_max_seconds)
+            else:
+                ceiling = min(self.backoff_max_seconds, self.backoff_base_seconds * 2**attempt)
+                wait = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+            attempt += 1
+            exc = yield wait
+
+    def backoff_handler(self, details: t.Any) -> None:  # noqa: ANN401
+        """One WARNING per retry, naming the endpoint template (no ids) and the reason."""
+        exc = details.get("exception")
+        self.logger.warning(
+            "Retrying %s in %.1fs (try %d of %d): %s",
+            self.path,
+            details.get("wait") or 0.0,
+            details.get("tries"),
+            self.max_tries,
+            _reason(exc, detail=False),
+        )
+
+    def request_decorator(self, func: t.Callable) -> t.Callable:
+        """Backoff on transient failures, then one fatal error naming the URL.
+
+        Built here rather than by the SDK so that backoff's own INFO lines (which would print
+        URLs holding student ids) stay off: `logger=None`, and `backoff_handler` reports instead.
+        """
+        retrying = backoff.on_exception(
+            self.backoff_wait_generator,
+            (
+                RetriableAPIError,
+                requests.exceptions.Timeout,
+                requests.exceptions.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+                ConnectionResetError,
+            ),
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+
+        def call(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:  # noqa: ANN401
+            try:
+                return retrying(prepared_request, context)
+            except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
+                msg = (
+                    f"Giving up on GET {self.redacted_url(prepared_request.url)} after "
+                    f"{self.max_tries} tries: {_reason(exc, detail=True)}"
+                )
+                raise AlmaRequestError(msg) from exc
+
+        return call
+
+    # -- records ----------------------------------------------------------------------------
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """Add context fields, trim ids and foreign keys, and turn empty date strings into null."""
+        record = dict(row)
+        for key in CONTEXT_KEYS:
+            if context and key in context:
+                record[key] = context[key]
+        return clean_record(record, self._blank_to_null_fields)
+
+    @property
+    def _blank_to_null_fields(self) -> frozenset[str]:
+        """Top-level date/date-time fields: Alma sends "" for a missing dob."""
+        cached = getattr(self, "_blank_fields_cache", None)
+        if cached is None:
+            cached = frozenset(
+                name
+                for name, prop in self.schema.get("properties", {}).items()
+                if prop.get("format") in {"date", "date-time"}
+            )
+            self._blank_fields_cache = cached
+        return cached
+
+
+def is_id_key(key: str) -> bool:
+    """Ids and foreign keys: `id`, `*Id`, `*Ids`, plus `creator` (a user id) and `school` (a slug)."""
+    return key in {"id", "creator", "school"} or key.endswith(("Id", "Ids"))
+
+
+def clean_record(record: dict, date_fields: frozenset[str]) -> dict:
+    """Trim whitespace around ids (also inside id lists); map "" dates to None."""
+    for key, value in record.items():
+        if isinstance(value, str):
+            if is_id_key(key):
+                record[key] = value.strip()
+            elif key in date_fields and not value.strip():
+                record[key] = None
+        elif isinstance(value, list) and is_id_key(key):
+            record[key] = [v.strip() if isinstance(v, str) else v for v in value]
+    return record
+
+
+def _reason(exc: BaseException | None, *, detail: bool) -> str:
+    """Why a try failed; transport errors name only their type unless `detail` (URLs hold ids)."""
+    if isinstance(exc, RetriableAPIError):
+        return str(exc)
+    name = type(exc).__name__
+    return f"{name}: {exc}" if detail and str(exc) else name

@@ -1,0 +1,236 @@
+"""TapAlma: settings, school and school-year scoping, and caches shared by the streams."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
+from urllib.parse import urlsplit
+
+import requests
+from singer_sdk import Tap
+from singer_sdk import typing as th
+
+from tap_alma import streams
+from tap_alma.errors import AlmaConfigError, AlmaError
+
+STREAM_TYPES = (
+    streams.SchoolsStream,
+    streams.SchoolYearsStream,
+    streams.GradeLevelsStream,
+    streams.StudentsStream,
+    streams.StudentGradeLevelsStream,
+    streams.AttendanceStream,
+    streams.AttendanceCodesStream,
+)
+
+
+class TapAlma(Tap):
+    """Singer tap for the Alma K-12 SIS (getalma.com), API v2."""
+
+    name = "tap-alma"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "api_key", th.StringType, required=True, secret=True, title="API key",
+            description="Alma API key (the HTTP Digest username).",
+        ),
+        th.Property(
+            "api_secret", th.StringType, required=True, secret=True, title="API secret",
+            description="Alma auth secret (the HTTP Digest password).",
+        ),
+        th.Property(
+            "district", th.StringType, required=True, title="District",
+            description="The Alma subdomain: the base URL is https://{district}.api.getalma.com, "
+            "and /v2/{district}/district/schools lists its schools.",
+        ),
+        th.Property(
+            "api_url", th.StringType, title="API URL",
+            description="Overrides the base URL (http or https and a host), e.g. a local "
+            "sandbox at http://127.0.0.1:PORT.",
+        ),
+        th.Property(
+            "schools", th.ArrayType(th.StringType), title="Schools",
+            description="School slugs to extract. Default: every school of the district.",
+        ),
+        th.Property(
+            "school_years",
+            th.CustomType({
+                "anyOf": [
+                    {"type": "string", "enum": ["current", "all"]},
+                    {"type": "array", "items": {"type": "string"}},
+                ]
+            }),
+            default="current",
+            title="School years",
+            description='"current" (each school\'s year with status Current), "all", or a '
+            'list of school year names such as ["2024-2025"].',
+        ),
+        th.Property(
+            "max_concurrency", th.IntegerType, default=4, title="Max concurrency",
+            description="Most requests in flight at once (the per-student attendance fan-out).",
+        ),
+        th.Property(
+            "request_timeout", th.NumberType, default=60, title="Request timeout",
+            description="Per-request timeout in seconds.",
+        ),
+    ).to_dict()
+
+    def discover_streams(self) -> list[streams.AlmaStream]:
+        """All seven streams."""
+        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    # -- connection -------------------------------------------------------------------------
+
+    @cached_property
+    def base_url(self) -> str:
+        """`api_url` (validated) or the district's Alma host."""
+        url = (self.config.get("api_url") or "").strip().rstrip("/")
+        if not url:
+            return f"https://{self.config['district']}.api.getalma.com"
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            msg = f"Setting api_url must be an http(s) URL with a host, e.g. https://host:443; got {url!r}"
+            raise AlmaConfigError(msg)
+        return url
+
+    @cached_property
+    def digest_auth(self) -> requests.auth.HTTPDigestAuth:
+        """Cached so each thread keeps its nonce; requests re-challenges on 401 / stale=true."""
+        return requests.auth.HTTPDigestAuth(self.config["api_key"], self.config["api_secret"])
+
+    def thread_session(self) -> requests.Session:
+        """This thread's session (connection reuse without sharing a Session across threads)."""
+        local = self.__dict__.setdefault("_local", threading.local())
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+        return session
+
+    def worker_pool(self) -> tuple[ThreadPoolExecutor, int]:
+        """One pool per run, so each worker thread does its Digest handshake only once."""
+        if getattr(self, "_pool", None) is None:
+            workers = max(1, int(self.config.get("max_concurrency", 4)))
+            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tap-alma")
+            self._workers = workers
+        return self._pool, self._workers
+
+    def auth_error_message(self) -> str:
+        """One line naming the URL and the settings to check, never the secret."""
+        return (
+            f"Alma rejected the credentials for district '{self.config.get('district')}' at "
+            f"{self.base_url} (HTTP 401 after the Digest challenge): check the settings api_key "
+            "and api_secret (env TAP_ALMA_API_KEY / TAP_ALMA_API_SECRET)."
+        )
+
+    # -- scoping (cached: fetched once per run, not once per stream) ------------------------
+
+    def district_schools(self) -> list[dict]:
+        """Raw `/v2/{district}/district/schools` records."""
+        if getattr(self, "_district_schools", None) is None:
+            self._district_schools = list(self.streams["schools"].request_records(None))
+        return self._district_schools
+
+    def school_slugs(self) -> list[str]:
+        """Configured schools (checked against the district) or every school of the district."""
+        if getattr(self, "_school_slugs", None) is None:
+            known = [str(s.get("id", "")).strip() for s in self.district_schools()]
+            wanted = [s.strip() for s in self.config.get("schools") or []]
+            if unknown := [s for s in wanted if s not in known]:
+                msg = (
+                    f"Unknown school slug(s) in setting schools: {', '.join(unknown)}. "
+                    f"District '{self.config['district']}' has: {', '.join(known) or '(none)'}."
+                )
+                raise AlmaConfigError(msg)
+            self._school_slugs = list(dict.fromkeys(wanted)) or known
+        return self._school_slugs
+
+    def school_years(self, school: str) -> list[dict]:
+        """Raw `/v2/{school}/school-years` records, one request per school per run."""
+        cache = self.__dict__.setdefault("_school_years", {})
+        if school not in cache:
+            cache[school] = list(self.streams["school_years"].request_records({"school": school}))
+        return cache[school]
+
+    def school_year(self, school: str, year_id: str) -> dict:
+        """One school year by (trimmed) id."""
+        for year in self.school_years(school):
+            if str(year.get("id", "")).strip() == year_id:
+                return year
+        return {"id": year_id}
+
+    @staticmethod
+    def is_current(year: dict) -> bool:
+        """Alma marks the open year `Current`; everything else is closed."""
+        return str(year.get("status", "")).strip().lower() == "current"
+
+    def selected_years(self, school: str) -> list[dict]:
+        """Years chosen by `school_years`, as `{"id": trimmed id, ...}` dicts."""
+        years = [{**y, "id": str(y.get("id", "")).strip()} for y in self.school_years(school)]
+        choice = self.config.get("school_years", "current")
+        if choice == "all":
+            return years
+        if choice == "current":
+            return [y for y in years if self.is_current(y)]
+        wanted = [str(name).strip() for name in choice]
+        names = [str(y.get("name", "")).strip() for y in years]
+        if unknown := [n for n in wanted if n not in names]:
+            msg = (
+                f"Unknown school year(s) in setting school_years for school {school}: "
+                f"{', '.join(unknown)}. Available: {', '.join(names) or '(none)'}."
+            )
+            raise AlmaConfigError(msg)
+        return [y for y in years if str(y.get("name", "")).strip() in wanted]
+
+    def year_students(self, school: str, year_id: str, consumer: str) -> list[dict]:
+        """Raw students of a year, fetched once for both `students` and `attendance`.
+
+        Kept only until the other selected consumer has read it, so memory does not grow
+        with the number of school years.
+        """
+        cache = self.__dict__.setdefault("_year_students", {})
+        key = (school, year_id)
+        if key in cache:
+            records, waiting = cache[key]
+            waiting.discard(consumer)
+            if not waiting:
+                del cache[key]
+            return records
+        records = list(
+            self.streams["students"].request_records({"school": school, "schoolYearId": year_id})
+        )
+        waiting = {
+            name for name in ("students", "attendance")
+            if name != consumer and self.streams[name].selected
+        }
+        if waiting:
+            cache[key] = (records, waiting)
+        return records
+
+    # -- run --------------------------------------------------------------------------------
+
+    def sync_all(self) -> None:
+        """Check scope first (URL, credentials, school slugs, year names), then sync."""
+        try:
+            for school in self.school_slugs():
+                self.selected_years(school)
+            super().sync_all()
+        finally:
+            if getattr(self, "_pool", None) is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    @classmethod
+    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
+        """Print Alma errors as one line (no traceback) and exit non-zero."""
+        try:
+            super().invoke(*args, **kwargs)
+        except AlmaError as exc:
+            cls.logger.error("%s", exc)  # noqa: TRY400 - the message is the whole story
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    TapAlma.cli()
