@@ -40,12 +40,13 @@ class MeltanoProject:
         return self.workdir / "alma.duckdb"
 
     def env(self, **overrides: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_ALMA_", "MELTANO_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_ALMA_", "MELTANO_", "TARGET_", "DBT_"))}
         env.update(
             MELTANO_PROJECT_ROOT=str(PROJECT_ROOT),
             # Each test gets its own state store, so runs never see another test's bookmarks.
             MELTANO_DATABASE_URI=f"sqlite:///{self.workdir / 'meltano.db'}",
-            ALMA_DUCKDB_PATH=str(self.duckdb_path),
+            TARGET_DUCKDB_FILEPATH=str(self.duckdb_path),
+            DBT_DUCKDB_PATH=str(self.duckdb_path),
             TAP_ALMA_API_URL=self.sandbox.url,
             TAP_ALMA_DISTRICT=self.sandbox.district,
             TAP_ALMA_API_KEY=self.sandbox.api_key,

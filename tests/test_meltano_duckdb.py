@@ -73,7 +73,7 @@ def _singer_batch(rows: int) -> str:
 @pytest.mark.parametrize("rows", [1, 2])
 def test_target_duckdb_keeps_the_first_row_of_small_batches(rows, meltano_project):
     # Regression for the silent loss with duckdb >= 1.1 (first CSV row sniffed as a header): see Pins.
-    meltano_project.run("invoke", "target-duckdb", stdin=_singer_batch(rows), ALMA_RAW_SCHEMA=f"probe_{rows}")
+    meltano_project.run("invoke", "target-duckdb", stdin=_singer_batch(rows), TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA=f"probe_{rows}")
     with duckdb.connect(str(meltano_project.duckdb_path), read_only=True) as con:
         ids = con.execute(f"SELECT id FROM probe_{rows}.batch_probe ORDER BY id").fetchall()
     assert ids == [(f"r{i}",) for i in range(rows)]
