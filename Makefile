@@ -23,23 +23,23 @@ help:
 
 # The dev venv: Meltano, the sandbox and the tap (editable), test tools. Rebuilt when a pyproject changes.
 $(VENV)/.installed: pyproject.toml sandbox/pyproject.toml tap-alma/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install -q --python $(BIN)/python --group dev -e ./sandbox -e ./tap-alma
 	touch $@
 
 # Plugins for the embedded default (DuckDB) only: what `make demo` needs.
-.meltano/.installed-duckdb: meltano.yml $(VENV)/.installed
+$(CURDIR)/.meltano/.installed-duckdb: meltano.yml $(VENV)/.installed
 	cd $(CURDIR) && $(MELTANO) install tap-alma target-duckdb dbt-duckdb
 	mkdir -p .meltano && touch $@
 
 # Every plugin in meltano.yml (BigQuery, dbt-bigquery, orchestrators): what `make test` needs.
-.meltano/.installed-all: meltano.yml $(VENV)/.installed
+$(CURDIR)/.meltano/.installed-all: meltano.yml $(VENV)/.installed
 	cd $(CURDIR) && $(MELTANO) install
 	mkdir -p .meltano && touch $@ .meltano/.installed-duckdb
 
-install: .meltano/.installed-duckdb
-install-all: .meltano/.installed-all
+install: $(CURDIR)/.meltano/.installed-duckdb
+install-all: $(CURDIR)/.meltano/.installed-all
 	scripts/install-bigquery-emulator.sh
 
 demo: install
