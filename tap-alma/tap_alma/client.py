@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import backoff
 import requests
+from requests.hooks import default_hooks
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.jsonpath import extract_jsonpath
@@ -126,8 +127,8 @@ class AlmaStream(RESTStream):
     # -- requests ---------------------------------------------------------------------------
 
     def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:
-        """Attach the digest auth once (the SDK would apply it twice and burn nonce counts)."""
-        request = requests.Request(*args, auth=self.authenticator, **kwargs)
+        """Prepare without auth: `_request` signs each attempt itself."""
+        request = requests.Request(*args, **kwargs)
         request.headers.setdefault("User-Agent", self.user_agent)
         return self.requests_session.prepare_request(request)
 
@@ -136,9 +137,16 @@ class AlmaStream(RESTStream):
         prepared_request: requests.PreparedRequest,
         context: Context | None,
     ) -> requests.Response:
-        """Send once, log the METRIC line without student ids, validate."""
+        """Sign this attempt, send once, log the METRIC line without student ids, validate.
+
+        Each retry needs a fresh Digest header: resending the same one replays its nonce count,
+        which a server must refuse. (The SDK would also apply the auth twice per request.)
+        """
+        attempt = prepared_request.copy()
+        attempt.hooks = default_hooks()  # copy() shares the hooks dict; auth adds one per call
+        attempt.prepare_auth(self.authenticator)
         response = self.requests_session.send(
-            prepared_request,
+            attempt,
             timeout=self.timeout,
             allow_redirects=self.allow_redirects,
         )

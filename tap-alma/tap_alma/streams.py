@@ -71,7 +71,15 @@ class _YearScopedStream(AlmaStream):
 
     @property
     def partitions(self) -> list[dict]:
-        """Selected years of each school, minus closed years already completed."""
+        """Selected years of each school, minus closed years already completed (fixed per run).
+
+        Computed once: the SDK asks again after the sync, when this run's years are completed.
+        """
+        if getattr(self, "_partitions", None) is None:
+            self._partitions = self._plan_partitions()
+        return self._partitions
+
+    def _plan_partitions(self) -> list[dict]:
         done = self._completed()
         result = []
         for school in self._tap.school_slugs():
