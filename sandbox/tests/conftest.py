@@ -29,6 +29,7 @@ def get(sb: Sandbox, session: requests.Session) -> Callable[..., requests.Respon
     """GET a path (e.g. "/v2/maplegrove/students?schoolYearId=...") on the sandbox, authenticated."""
 
     def _get(path: str, **kwargs: object) -> requests.Response:
-        return session.get(sb.url + path, timeout=10, **kwargs)  # type: ignore[arg-type]
+        kwargs.setdefault("timeout", 10)
+        return session.get(sb.url + path, **kwargs)  # type: ignore[arg-type]
 
     return _get
