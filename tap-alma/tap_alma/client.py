@@ -6,7 +6,7 @@ import decimal
 import random
 import typing as t
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin
 
 import backoff
 import requests
@@ -31,7 +31,7 @@ CONTEXT_KEYS = ("school", "schoolYearId", "studentId")
 _PRIVATE_CONTEXT_KEYS = frozenset({"studentId"})
 
 
-def payload_of(response: requests.Response) -> t.Any:  # noqa: ANN401
+def payload_of(response: requests.Response) -> t.Any:
     """Return the JSON body parsed once by `AlmaStream.validate_response`."""
     payload = getattr(response, "alma_payload", None)
     if payload is None:
@@ -114,13 +114,14 @@ class AlmaStream(RESTStream):
         """Alma returns whole lists; only follow an explicit rel=next link."""
         return AlmaLinksPaginator()
 
-    def get_http_request(self, *, page: PageContext) -> t.Any:  # noqa: ANN401
+    def get_http_request(self, *, page: PageContext) -> t.Any:
         """Swap in the next-link URL and its query when the paginator found one."""
         request = super().get_http_request(page=page)
         token = page.next_page_token
         if token:
-            request.url = urljoin(self.url_base, f"{token.scheme}://{token.netloc}{token.path}"
-                                  if token.netloc else token.path)
+            request.url = urljoin(
+                self.url_base, f"{token.scheme}://{token.netloc}{token.path}" if token.netloc else token.path
+            )
             request.params = dict(parse_qsl(token.query))
         return request
 
@@ -218,7 +219,7 @@ class AlmaStream(RESTStream):
             attempt += 1
             exc = yield wait
 
-    def backoff_handler(self, details: t.Any) -> None:  # noqa: ANN401
+    def backoff_handler(self, details: t.Any) -> None:
         """One WARNING per retry, naming the endpoint template (no ids) and the reason."""
         exc = details.get("exception")
         self.logger.warning(
@@ -252,7 +253,7 @@ class AlmaStream(RESTStream):
             logger=None,
         )(func)
 
-        def call(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:  # noqa: ANN401
+        def call(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
             try:
                 return retrying(prepared_request, context)
             except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:

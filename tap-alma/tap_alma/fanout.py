@@ -72,7 +72,11 @@ class Progress:
             eta = (self.total - self.done) / rate if rate else float("inf")
             self.logger.info(
                 "%s: %d/%d students, %d records so far, ETA %.0fs",
-                self.label, self.done, self.total, self.records, eta,
+                self.label,
+                self.done,
+                self.total,
+                self.records,
+                eta,
             )
 
     def finish(self) -> None:
@@ -80,5 +84,9 @@ class Progress:
         elapsed = time.monotonic() - self.started
         self.logger.info(
             "%s: %d/%d students, %d records in %.1fs",
-            self.label, self.done, self.total, self.records, elapsed,
+            self.label,
+            self.done,
+            self.total,
+            self.records,
+            elapsed,
         )

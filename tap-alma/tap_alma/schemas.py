@@ -64,7 +64,9 @@ GRADE_LEVELS = th.PropertiesList(
     SCHOOL_YEAR_ID,
     _key("id"),
     th.Property(
-        "effectiveDate", DATE, required=True,
+        "effectiveDate",
+        DATE,
+        required=True,
         description="Part of the key: a grade level repeats with another effective date",
     ),
     th.Property("name", th.StringType),
@@ -107,7 +109,7 @@ STUDENT_GRADE_LEVELS = th.PropertiesList(
     th.Property("comment", th.StringType),
     th.Property("creator", ID),
     th.Property("effectiveDate", DATE),
-    *AUDIT,
+    th.Property("created", TIMESTAMP),  # placements carry no `modified`
 ).to_dict()
 
 ATTENDANCE = th.PropertiesList(
@@ -124,7 +126,6 @@ ATTENDANCE = th.PropertiesList(
     th.Property("reportedStatus", th.StringType),
     th.Property("status", th.StringType, description="Present, Absent, Late, Left, Returned, ..."),
     th.Property("statusModifier", th.StringType, description="Excused, Unexcused or null"),
-    th.Property("schoolId", th.StringType),
     *AUDIT,
 ).to_dict()
 

@@ -62,7 +62,7 @@ class _YearScopedStream(AlmaStream):
     # One state entry per stream, not one per partition: the custom key lives there.
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
-    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:  # noqa: ANN401
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
         """Every year-scoped endpoint filters by `schoolYearId`."""
         return {"schoolYearId": context["schoolYearId"]} if context else {}
 
@@ -87,7 +87,9 @@ class _YearScopedStream(AlmaStream):
                 if year["id"] in done.get(school, []) and not self._tap.is_current(year):
                     self.logger.info(
                         "%s: skipping closed school year %s of %s (completed in an earlier run)",
-                        self.name, year.get("name"), school,
+                        self.name,
+                        year.get("name"),
+                        school,
                     )
                     continue
                 result.append({"school": school, "schoolYearId": year["id"]})
@@ -107,9 +109,7 @@ class _YearScopedStream(AlmaStream):
             yield record
         school, year_id = context["school"], context["schoolYearId"]
         year = self._tap.school_year(school, year_id)
-        self.logger.info(
-            "%s: %d records for %s, school year %s", self.name, count, school, year.get("name")
-        )
+        self.logger.info("%s: %d records for %s, school year %s", self.name, count, school, year.get("name"))
         # Reached only after the SDK wrote the last record: the year is fully emitted.
         if self._partition_complete and not self._tap.is_current(year):
             years = self._completed().setdefault(school, [])
@@ -197,15 +197,17 @@ class AttendanceStream(_YearScopedStream):
                 return None
 
         pool, workers = self._tap.worker_pool()
-        for student_id, days in bounded_map(fetch, student_ids, pool=pool, window=2 * workers):
-            if days is None:
+        for student_id, result in bounded_map(fetch, student_ids, pool=pool, window=2 * workers):
+            days = result or []
+            if result is None:
                 self.logger.warning(
                     "attendance: HTTP 404 for student %s in %s, school year %s; skipped "
                     "(the year stays open in state so a later run retries it)",
-                    student_id, school, year_name,
+                    student_id,
+                    school,
+                    year_name,
                 )
                 self._partition_complete = False
-                days = []
             progress.tick(len(days))
             for day in days:
                 yield {**day, "studentId": student_id}

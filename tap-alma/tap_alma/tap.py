@@ -34,46 +34,69 @@ class TapAlma(Tap):
 
     config_jsonschema = th.PropertiesList(
         th.Property(
-            "api_key", th.StringType, required=True, secret=True, title="API key",
+            "api_key",
+            th.StringType,
+            required=True,
+            secret=True,
+            title="API key",
             description="Alma API key (the HTTP Digest username).",
         ),
         th.Property(
-            "api_secret", th.StringType, required=True, secret=True, title="API secret",
+            "api_secret",
+            th.StringType,
+            required=True,
+            secret=True,
+            title="API secret",
             description="Alma auth secret (the HTTP Digest password).",
         ),
         th.Property(
-            "district", th.StringType, required=True, title="District",
+            "district",
+            th.StringType,
+            required=True,
+            title="District",
             description="The Alma subdomain: the base URL is https://{district}.api.getalma.com, "
             "and /v2/{district}/district/schools lists its schools.",
         ),
         th.Property(
-            "api_url", th.StringType, title="API URL",
+            "api_url",
+            th.StringType,
+            title="API URL",
             description="Overrides the base URL (http or https and a host), e.g. a local "
             "sandbox at http://127.0.0.1:PORT.",
         ),
         th.Property(
-            "schools", th.ArrayType(th.StringType), title="Schools",
+            "schools",
+            th.ArrayType(th.StringType),
+            title="Schools",
             description="School slugs to extract. Default: every school of the district.",
         ),
         th.Property(
             "school_years",
-            th.CustomType({
-                "anyOf": [
-                    {"type": "string", "enum": ["current", "all"]},
-                    {"type": "array", "items": {"type": "string"}},
-                ]
-            }),
+            th.CustomType(
+                {
+                    "anyOf": [
+                        {"type": "string", "enum": ["current", "all"]},
+                        {"type": "array", "items": {"type": "string"}},
+                    ]
+                }
+            ),
             default="current",
             title="School years",
             description='"current" (each school\'s year with status Current), "all", or a '
             'list of school year names such as ["2024-2025"].',
         ),
         th.Property(
-            "max_concurrency", th.IntegerType, default=4, title="Max concurrency",
+            "max_concurrency",
+            th.IntegerType,
+            default=4,
+            title="Max concurrency",
             description="Most requests in flight at once (the per-student attendance fan-out).",
         ),
         th.Property(
-            "request_timeout", th.NumberType, default=60, title="Request timeout",
+            "request_timeout",
+            th.NumberType,
+            default=60,
+            title="Request timeout",
             description="Per-request timeout in seconds.",
         ),
     ).to_dict()
@@ -198,12 +221,9 @@ class TapAlma(Tap):
             if not waiting:
                 del cache[key]
             return records
-        records = list(
-            self.streams["students"].request_records({"school": school, "schoolYearId": year_id})
-        )
+        records = list(self.streams["students"].request_records({"school": school, "schoolYearId": year_id}))
         waiting = {
-            name for name in ("students", "attendance")
-            if name != consumer and self.streams[name].selected
+            name for name in ("students", "attendance") if name != consumer and self.streams[name].selected
         }
         if waiting:
             cache[key] = (records, waiting)
@@ -228,7 +248,7 @@ class TapAlma(Tap):
         try:
             super().invoke(*args, **kwargs)
         except AlmaError as exc:
-            cls.logger.error("%s", exc)  # noqa: TRY400 - the message is the whole story
+            cls.logger.error("%s", exc)
             sys.exit(1)
 
 

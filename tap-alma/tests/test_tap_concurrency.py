@@ -42,7 +42,7 @@ def test_no_student_data_or_ids_in_info_logs(sb, run_tap):
             for student in sb.data.students(school, year["id"]):
                 secrets.add(student["id"].strip())
                 secrets.add(student["username"])
-                secrets.add(f'{student["firstName"]} {student["lastName"]}')
+                secrets.add(f"{student['firstName']} {student['lastName']}")
     leaked = [s for s in secrets if s and s in info]
     assert not leaked
     assert re.search(r"attendance .* \d+/\d+ students", info)  # progress with counts

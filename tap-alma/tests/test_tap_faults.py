@@ -57,7 +57,9 @@ def test_wrong_secret_is_fatal_at_once(sb, run_tap):
     with pytest.raises(AlmaAuthError) as caught:
         run_tap(api_secret="not-the-secret")
     message = str(caught.value)
-    assert "api_key" in message and "api_secret" in message and sb.url in message
+    assert "api_key" in message
+    assert "api_secret" in message
+    assert sb.url in message
     assert "not-the-secret" not in message
     assert sb.counters.total() <= 2  # the challenge and one signed try, then stop
 
@@ -66,15 +68,19 @@ def test_wrong_secret_cli_prints_one_line(sb, tmp_path):
     secret = "wrong-secret-XYZZY"
     config = tmp_path / "config.json"
     config.write_text(json.dumps({**sb.tap_config(), "api_secret": secret}))
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "tap_alma.tap", "--config", str(config)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     assert secret not in result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
     assert len(errors) == 1, result.stderr
-    assert "api_secret" in errors[0] and "Traceback" not in result.stderr
+    assert "api_secret" in errors[0]
+    assert "Traceback" not in result.stderr
     assert not result.stdout.strip()  # nothing emitted before the credentials were checked
 
 

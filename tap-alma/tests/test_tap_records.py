@@ -63,9 +63,12 @@ def test_configured_schools_and_year_names(sb, run_tap):
 
 
 def test_dob_empty_string_becomes_null(run_tap, sb):
-    served = [s for school in sb.data.school_slugs()
-              for y in sb.data.school_years(school)
-              for s in sb.data.students(school, y["id"])]
+    served = [
+        s
+        for school in sb.data.school_slugs()
+        for y in sb.data.school_years(school)
+        for s in sb.data.students(school, y["id"])
+    ]
     run = run_tap(school_years="all")
     dobs = [r.get("dob") for r in run.records("students")]
     assert "" not in dobs

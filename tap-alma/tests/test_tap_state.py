@@ -38,9 +38,7 @@ def test_second_run_skips_completed_closed_years(sb, run_tap):
 def test_no_state_is_a_full_refresh(sb, run_tap):
     run_tap(school_years="all")
     again = run_tap(school_years="all")
-    assert len(again.records("attendance")) == len(
-        sb.data.expected_records("attendance", school_years="all")
-    )
+    assert len(again.records("attendance")) == len(sb.data.expected_records("attendance", school_years="all"))
 
 
 def test_failed_year_is_not_recorded(sb, run_tap):
