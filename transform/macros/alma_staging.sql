@@ -44,3 +44,8 @@
 {% macro bigquery__alma_type_double() -%}
     float64
 {%- endmacro %}
+
+{#- Number of rows where `condition` holds, as a 64-bit integer (DuckDB's sum() would give HUGEINT). -#}
+{% macro alma_count_if(condition) -%}
+    cast(sum(case when {{ condition }} then 1 else 0 end) as {{ dbt.type_bigint() }})
+{%- endmacro %}

@@ -10,11 +10,11 @@ monthly as (
         school,
         school_year_id,
         month,
-        count(*) as school_days,
-        sum(case when is_present then 1 else 0 end) as days_present,
-        sum(case when is_late then 1 else 0 end) as days_late,
-        sum(case when is_absent then 1 else 0 end) as days_absent,
-        sum(case when is_excused_absent then 1 else 0 end) as days_excused_absent
+        cast(count(*) as {{ dbt.type_bigint() }}) as school_days,
+        {{ alma_count_if('is_present') }} as days_present,
+        {{ alma_count_if('is_late') }} as days_late,
+        {{ alma_count_if('is_absent') }} as days_absent,
+        {{ alma_count_if('is_excused_absent') }} as days_excused_absent
     from daily
     group by student_id, school, school_year_id, month
 )

@@ -1,5 +1,5 @@
 -- One row per grade placement (a student can change grade mid-year: several placements, each
--- effective from its effective_date).
+-- effective from its effective_date). Alma's placements carry `created` but no `modified`.
 with source as (
     select * from {{ source('alma', 'student_grade_levels') }}
 ),
@@ -15,10 +15,9 @@ renamed as (
         {{ alma_text('comment') }} as comment,
         {{ alma_id('creator') }} as creator_id,
         {{ alma_timestamp('created') }} as created_at,
-        {{ alma_timestamp('modified') }} as modified_at,
         {{ alma_loaded_at() }} as loaded_at
     from source
 )
 
 select * from renamed
-{{ alma_latest_per_key(['school', 'school_year_id', 'student_id', 'placement_id'], ['loaded_at desc nulls last', 'modified_at desc nulls last', 'created_at desc nulls last']) }}
+{{ alma_latest_per_key(['school', 'school_year_id', 'student_id', 'placement_id'], ['loaded_at desc nulls last', 'created_at desc nulls last']) }}
