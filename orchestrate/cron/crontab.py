@@ -28,7 +28,7 @@ import re
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -273,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--environment", default=DEFAULT_ENVIRONMENT, help="Meltano environment (default prod)")
     parser.add_argument("--project", type=Path, default=PROJECT_ROOT, help="the Meltano project root")
     parser.add_argument("--env-file", type=Path, help="variables run-job.sh exports before meltano runs")
+    parser.add_argument("--log-root", type=Path, help="logs go to LOG_ROOT/<schedule>/ (default <project>/logs)")
+    parser.add_argument("--lock-dir", type=Path, help="lock files (default <project>/.meltano/run/orchestrate)")
     parser.add_argument("--schedule", action="append", help="only this schedule (repeatable)")
     parser.add_argument(
         "--job", help="run this job at the selected schedules' times instead of their own job (e.g. a DuckDB trial)"
@@ -281,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     layout = Layout.for_project(args.project, args.environment, args.env_file)
+    if args.log_root:
+        layout = replace(layout, log_root=args.log_root.resolve())
+    if args.lock_dir:
+        layout = replace(layout, lock_dir=args.lock_dir.resolve())
     if args.action == "remove":
         print(remove())
         return 0
