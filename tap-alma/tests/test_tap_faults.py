@@ -120,3 +120,10 @@ def test_404_for_one_student_warns_and_continues(sb, run_tap):
     assert len(run.records("attendance")) == _attendance_count(sb) - missing
     warnings = [r.getMessage() for r in run.logs if r.levelno == logging.WARNING]
     assert any(student_id in w and "404" in w for w in warnings)
+
+
+def test_stale_nonce_is_renewed_without_failing(sb, run_tap):
+    sb.faults.add("stale_nonce", path=r"/attendance-codes", times=1)
+    run = run_tap()
+    assert len(run.records("attendance_codes")) == len(sb.data.expected_records("attendance_codes"))
+    assert not [r for r in run.logs if r.levelno >= logging.WARNING]
