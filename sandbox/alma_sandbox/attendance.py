@@ -1,5 +1,6 @@
 """Daily attendance of one student in one school year, generated on request (never stored in bulk)."""
 
+import random
 from datetime import date
 from typing import Any
 
@@ -7,8 +8,15 @@ from alma_sandbox.ids import fmt_date, fmt_ts, rng, ts_of
 
 Record = dict[str, Any]
 
-NOTES = ["doctor appointment", 'said "sick"', "bus was late", "family trip", "cita médica",
-         'parent called: "fever"', "left with parent"]  # fmt: skip
+NOTES = [
+    "doctor appointment",
+    'said "sick"',
+    "bus was late",
+    "family trip",
+    "cita médica",
+    'parent called: "fever"',
+    "left with parent",
+]
 MINUTES_EXPECTED = 390
 
 
@@ -19,7 +27,7 @@ def code_pools(codes: list[Record]) -> dict[tuple[str, str | None], list[Record]
     return pools
 
 
-def _pick_code(r: Any, pools: dict[tuple[str, str | None], list[Record]]) -> Record:
+def _pick_code(r: random.Random, pools: dict[tuple[str, str | None], list[Record]]) -> Record:
     x = r.random()
     if x < 0.885:
         # Plain "Present" almost always; the other present codes now and then.
@@ -30,7 +38,7 @@ def _pick_code(r: Any, pools: dict[tuple[str, str | None], list[Record]]) -> Rec
     return r.choice(pools[(status, modifier)])
 
 
-def _minutes(r: Any, status: str) -> int:
+def _minutes(r: random.Random, status: str) -> int:
     if status == "Absent":
         return 0
     if status == "Present":
@@ -38,8 +46,14 @@ def _minutes(r: Any, status: str) -> int:
     return MINUTES_EXPECTED - r.randrange(10, 120)
 
 
-def generate(seed: int, school: str, student_id: str, year_id: str, days: list[date],
-             pools: dict[tuple[str, str | None], list[Record]]) -> list[Record]:  # fmt: skip
+def generate(
+    seed: int,
+    school: str,
+    student_id: str,
+    year_id: str,
+    days: list[date],
+    pools: dict[tuple[str, str | None], list[Record]],
+) -> list[Record]:
     """One record per school day; `statusModifier` is left out when there is none (as Alma does)."""
     # One stream per student and year: any single list can be rebuilt without generating the others.
     r = rng(seed, "attendance", school, student_id, year_id)

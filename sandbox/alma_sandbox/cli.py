@@ -22,19 +22,34 @@ def parser() -> argparse.ArgumentParser:
         "POST /_sandbox/counters/reset, POST /_sandbox/faults, POST /_sandbox/latency.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--port", type=int, default=defaults.CLI_PORT, help="TCP port on 127.0.0.1; 0 lets the OS choose")
-    p.add_argument("--seed", type=int, default=defaults.SEED, help="data seed: the same seed serves the same bytes")
+    p.add_argument(
+        "--port", type=int, default=defaults.CLI_PORT, help="TCP port on 127.0.0.1; 0 lets the OS choose"
+    )
+    p.add_argument(
+        "--seed", type=int, default=defaults.SEED, help="data seed: the same seed serves the same bytes"
+    )
     p.add_argument("--schools", type=int, default=defaults.SCHOOLS, help="number of schools in the district")
-    p.add_argument("--students", type=int, default=defaults.STUDENTS, help="students per school (current year)")
+    p.add_argument(
+        "--students", type=int, default=defaults.STUDENTS, help="students per school (current year)"
+    )
     p.add_argument("--years", type=int, default=defaults.YEARS, help="school years; the last is Current")
     p.add_argument("--days", type=int, default=defaults.DAYS, help="school days (weekdays) per year")
     p.add_argument("--district", default=defaults.DISTRICT, help="district slug; also the Digest realm")
     p.add_argument("--api-key", default=defaults.SANDBOX_API_KEY, help="API key (the Digest username)")
-    p.add_argument("--latency-ms", type=float, default=defaults.LATENCY_MS, help="latency added to every request")
-    p.add_argument("--nonce-ttl", type=float, default=defaults.NONCE_TTL,
-                   help="seconds before a Digest nonce is stale (401 with stale=true)")  # fmt: skip
-    p.add_argument("--ready-file", type=Path,
-                   help='write {"url", "district", "pid"} here once listening (removed on exit)')  # fmt: skip
+    p.add_argument(
+        "--latency-ms", type=float, default=defaults.LATENCY_MS, help="latency added to every request"
+    )
+    p.add_argument(
+        "--nonce-ttl",
+        type=float,
+        default=defaults.NONCE_TTL,
+        help="seconds before a Digest nonce is stale (401 with stale=true)",
+    )
+    p.add_argument(
+        "--ready-file",
+        type=Path,
+        help='write {"url", "district", "pid"} here once listening (removed on exit)',
+    )
     return p
 
 
@@ -44,16 +59,29 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    sandbox = Sandbox(seed=args.seed, schools=args.schools, students=args.students, years=args.years,
-                      days=args.days, district=args.district, api_key=args.api_key, api_secret=secret,
-                      latency_ms=args.latency_ms, nonce_ttl=args.nonce_ttl, port=args.port)  # fmt: skip
+    sandbox = Sandbox(
+        seed=args.seed,
+        schools=args.schools,
+        students=args.students,
+        years=args.years,
+        days=args.days,
+        district=args.district,
+        api_key=args.api_key,
+        api_secret=secret,
+        latency_ms=args.latency_ms,
+        nonce_ttl=args.nonce_ttl,
+        port=args.port,
+    )
     with sandbox:
         if args.ready_file:
             tmp = args.ready_file.with_name(args.ready_file.name + ".tmp")
             tmp.write_text(json.dumps({"url": sandbox.url, "district": sandbox.district, "pid": os.getpid()}))
             tmp.replace(args.ready_file)  # atomic: a reader never sees half a file
-        print(f"alma-sandbox listening on {sandbox.url} (district {sandbox.district}, "
-              f"schools {', '.join(sandbox.data.school_slugs())})", flush=True)  # fmt: skip
+        print(
+            f"alma-sandbox listening on {sandbox.url} (district {sandbox.district}, "
+            f"schools {', '.join(sandbox.data.school_slugs())})",
+            flush=True,
+        )
         try:
             while not stop.wait(0.5):
                 pass

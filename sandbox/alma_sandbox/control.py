@@ -9,7 +9,9 @@ if TYPE_CHECKING:
 
 
 def _counters(sb: Any, _: dict[str, Any]) -> Any:
-    rows = [{"route": r, "status": s, "count": n} for (r, s), n in sorted(sb.counters.snapshot().items(), key=str)]
+    rows = [
+        {"route": r, "status": s, "count": n} for (r, s), n in sorted(sb.counters.snapshot().items(), key=str)
+    ]
     return {"counters": rows, "total": sb.counters.total()}
 
 

@@ -17,8 +17,11 @@ class Counters:
 
     def total(self, status: int | str | None = None, route: str | None = None) -> int:
         with self._lock:
-            return sum(n for (r, s), n in self._counts.items()
-                       if (status is None or s == status) and (route is None or r == route))  # fmt: skip
+            return sum(
+                n
+                for (r, s), n in self._counts.items()
+                if (status is None or s == status) and (route is None or r == route)
+            )
 
     def snapshot(self) -> dict[tuple[str, int | str], int]:
         with self._lock:

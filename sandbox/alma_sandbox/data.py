@@ -4,21 +4,35 @@ import json
 import threading
 import time
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from alma_sandbox import attendance, defaults, generate, people
 from alma_sandbox.ids import fmt_ts, make_id
 
 Record = dict[str, Any]
+T = TypeVar("T")
 _UNSET: Any = object()
 # The order Alma's attendance records keep their keys in, so a mutated record looks like the others.
-_ATTENDANCE_KEYS = ["id", "schoolYearId", "date", "attendanceCodeId", "adminLocked", "minutes", "minutesExpected",
-                    "note", "reportedStatus", "status", "statusModifier", "created", "modified"]  # fmt: skip
+_ATTENDANCE_KEYS = [
+    "id",
+    "schoolYearId",
+    "date",
+    "attendanceCodeId",
+    "adminLocked",
+    "minutes",
+    "minutesExpected",
+    "note",
+    "reportedStatus",
+    "status",
+    "statusModifier",
+    "created",
+    "modified",
+]
 
 
-def _copy(value: Any) -> Any:
+def _copy(value: T) -> T:
     # Callers get their own objects: a test that edits a result must not change what the server serves.
-    return json.loads(json.dumps(value))
+    return cast(T, json.loads(json.dumps(value)))
 
 
 def _bump(modified: str) -> str:
@@ -30,9 +44,15 @@ def _bump(modified: str) -> str:
 class SandboxData:
     """Everything but attendance is built at start-up; attendance is generated per request from a seed."""
 
-    def __init__(self, seed: int = defaults.SEED, schools: int = defaults.SCHOOLS,
-                 students: int = defaults.STUDENTS, years: int = defaults.YEARS, days: int = defaults.DAYS,
-                 district: str = defaults.DISTRICT) -> None:  # fmt: skip
+    def __init__(
+        self,
+        seed: int = defaults.SEED,
+        schools: int = defaults.SCHOOLS,
+        students: int = defaults.STUDENTS,
+        years: int = defaults.YEARS,
+        days: int = defaults.DAYS,
+        district: str = defaults.DISTRICT,
+    ) -> None:
         if min(schools, years, days) < 1 or students < 0:
             raise ValueError("schools, years and days must be at least 1; students at least 0")
         self.seed, self.district = seed, district
@@ -164,19 +184,22 @@ class SandboxData:
             return _copy(self.raw_attendance_codes(school, school_year_id))
 
     def select_years(self, school: str, school_years: Any = "current") -> list[Record]:
-        """"current" (the year with status Current), "all", or a list of year names."""
+        """ "current" (the year with status Current), "all", or a list of year names."""
         years = self._years[school]
         if school_years == "current":
             return [y for y in years if y["status"] == "Current"]
         if school_years == "all":
             return list(years)
         if isinstance(school_years, str):
-            raise ValueError(f'school_years must be "current", "all" or a list of names, not {school_years!r}')
+            raise ValueError(
+                f'school_years must be "current", "all" or a list of names, not {school_years!r}'
+            )
         names = set(school_years)
         return [y for y in years if y["name"] in names]
 
-    def expected_records(self, stream: str, school_years: Any = "current",
-                         schools: list[str] | None = None) -> list[Record]:  # fmt: skip
+    def expected_records(
+        self, stream: str, school_years: Any = "current", schools: list[str] | None = None
+    ) -> list[Record]:
         from alma_sandbox.expected import expected_records
 
         with self.lock:
@@ -186,13 +209,18 @@ class SandboxData:
 
     # -- mutations between two syncs --
 
-    def rename_student(self, school: str, student_id: str, first_name: str | None = None,
-                       last_name: str | None = None) -> None:  # fmt: skip
+    def rename_student(
+        self, school: str, student_id: str, first_name: str | None = None, last_name: str | None = None
+    ) -> None:
         """Rename the student in every year's list of `school` it appears in; bumps `modified`."""
         sid = student_id.strip()
         with self.lock:
-            found = [s for y in self.raw_school_years(school) for s in self._students[(school, y["id"])]
-                     if s["id"].strip() == sid]  # fmt: skip
+            found = [
+                s
+                for y in self.raw_school_years(school)
+                for s in self._students[(school, y["id"])]
+                if s["id"].strip() == sid
+            ]
             if not found:
                 raise KeyError(f"unknown student {student_id!r} at {school!r}")
             for record in found:
@@ -202,9 +230,16 @@ class SandboxData:
                     record["lastName"] = last_name
                 record["modified"] = _bump(record["modified"])
 
-    def set_attendance(self, school: str, student_id: str, school_year_id: str, date: str,
-                       status: str | None = None, status_modifier: Any = _UNSET,
-                       attendance_code_id: str | None = None) -> Record:  # fmt: skip
+    def set_attendance(
+        self,
+        school: str,
+        student_id: str,
+        school_year_id: str,
+        date: str,
+        status: str | None = None,
+        status_modifier: Any = _UNSET,
+        attendance_code_id: str | None = None,
+    ) -> Record:
         """Correct one day's mark; the code follows the status unless given. Returns the new record."""
         sid = student_id.strip()
         with self.lock:
@@ -215,22 +250,32 @@ class SandboxData:
             code = self._choose_code(key, old, status, status_modifier, attendance_code_id)
             status = status or code["status"]
             modifier = code["statusModifier"] if status_modifier is _UNSET else status_modifier
-            changed = dict(old, attendanceCodeId=code["id"], status=status, reportedStatus=status,
-                           statusModifier=modifier, modified=_bump(old["modified"]))  # fmt: skip
+            changed = dict(
+                old,
+                attendanceCodeId=code["id"],
+                status=status,
+                reportedStatus=status,
+                statusModifier=modifier,
+                modified=_bump(old["modified"]),
+            )
             record = {k: changed[k] for k in _ATTENDANCE_KEYS if k in changed}
             if modifier is None:
                 del record["statusModifier"]  # Alma leaves the key out rather than sending null
             self._overrides.setdefault((school, sid, key[1]), {})[date] = record
             return dict(record)
 
-    def _choose_code(self, key: tuple[str, str], old: Record, status: str | None, modifier: Any,
-                     code_id: str | None) -> Record:  # fmt: skip
+    def _choose_code(
+        self, key: tuple[str, str], old: Record, status: str | None, modifier: Any, code_id: str | None
+    ) -> Record:
         codes = self._codes[key]
         if code_id is not None:
             match = [c for c in codes if c["id"] == code_id.strip()]
         elif status is not None:
-            match = [c for c in codes if c["status"] == status
-                     and (modifier is _UNSET or c["statusModifier"] == modifier)]  # fmt: skip
+            match = [
+                c
+                for c in codes
+                if c["status"] == status and (modifier is _UNSET or c["statusModifier"] == modifier)
+            ]
         else:
             match = [c for c in codes if c["id"] == old["attendanceCodeId"]]
         if not match:

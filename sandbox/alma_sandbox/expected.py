@@ -6,17 +6,28 @@ if TYPE_CHECKING:
     from alma_sandbox.data import SandboxData
 
 Record = dict[str, Any]
-STREAMS = ("schools", "school_years", "grade_levels", "students", "student_grade_levels", "attendance",
-           "attendance_codes")  # fmt: skip
+STREAMS = (
+    "schools",
+    "school_years",
+    "grade_levels",
+    "students",
+    "student_grade_levels",
+    "attendance",
+    "attendance_codes",
+)
 
 
 def _trim(record: Record) -> Record:
     """Ids and foreign keys (`id`, `*Id`) without the stray whitespace some lists carry."""
-    return {k: v.strip() if isinstance(v, str) and (k == "id" or k.endswith("Id")) else v
-            for k, v in record.items()}  # fmt: skip
+    return {
+        k: v.strip() if isinstance(v, str) and (k == "id" or k.endswith("Id")) else v
+        for k, v in record.items()
+    }
 
 
-def expected_records(data: "SandboxData", stream: str, school_years: Any, schools: list[str] | None) -> list[Record]:
+def expected_records(
+    data: "SandboxData", stream: str, school_years: Any, schools: list[str] | None
+) -> list[Record]:
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}; expected one of {', '.join(STREAMS)}")
     slugs = [s for s in data.school_slugs() if schools is None or s in schools]
@@ -42,9 +53,11 @@ def _year_records(data: "SandboxData", stream: str, school: str, year_id: str) -
     if stream == "students":
         return [dict(_trim(r), **context) for r in data.raw_students(school, year_id)]
     if stream == "student_grade_levels":
-        return [dict(_trim(level), studentId=s["id"].strip(), **context)
-                for s in data.raw_student_grade_levels(school, year_id)["students"]
-                for level in s["gradeLevels"]]  # fmt: skip
+        return [
+            dict(_trim(level), studentId=s["id"].strip(), **context)
+            for s in data.raw_student_grade_levels(school, year_id)["students"]
+            for level in s["gradeLevels"]
+        ]
     # attendance: one request per student of that year's /students list, by trimmed id.
     out = []
     for student in data.raw_students(school, year_id):

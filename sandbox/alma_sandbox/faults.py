@@ -21,8 +21,14 @@ class Fault:
     attempts: Counter[str] = field(default_factory=Counter, repr=False)
 
     def as_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "path": self.path, "times": self.times, "rate": self.rate,
-                "retry_after": self.retry_after, "delay": self.delay}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "times": self.times,
+            "rate": self.rate,
+            "retry_after": self.retry_after,
+            "delay": self.delay,
+        }
 
 
 class Faults:
@@ -31,8 +37,15 @@ class Faults:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
-    def add(self, kind: str | int, path: str | None = None, times: int | None = None, rate: float | None = None,
-            retry_after: int = 1, delay: float = 2.0) -> Fault:  # fmt: skip
+    def add(
+        self,
+        kind: str | int,
+        path: str | None = None,
+        times: int | None = None,
+        rate: float | None = None,
+        retry_after: int = 1,
+        delay: float = 2.0,
+    ) -> Fault:
         kind = str(kind)
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")

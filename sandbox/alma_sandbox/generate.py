@@ -8,10 +8,19 @@ from alma_sandbox.ids import fmt_date, fmt_ts, make_id, rng, ts_of
 Record = dict[str, Any]
 
 SCHOOL_NAMES = [
-    "Maple Grove Elementary", "Riverside Middle School", "Cedar Hill High School", "Lakeview Academy",
-    "Pine Ridge Elementary", "Harbor Point Middle School", "Sunnyvale Charter School", "Oak Hollow High School",
-    "Willow Creek Elementary", "Bayside Preparatory", "Granite Peak Middle School", "Meadowbrook Academy",
-]  # fmt: skip
+    "Maple Grove Elementary",
+    "Riverside Middle School",
+    "Cedar Hill High School",
+    "Lakeview Academy",
+    "Pine Ridge Elementary",
+    "Harbor Point Middle School",
+    "Sunnyvale Charter School",
+    "Oak Hollow High School",
+    "Willow Creek Elementary",
+    "Bayside Preparatory",
+    "Granite Peak Middle School",
+    "Meadowbrook Academy",
+]
 
 # (name, abbreviation, equivalent): K then 1st..12th grade, the same ids in every school of the district.
 GRADES = [("Kindergarten", "K", "K")] + [
@@ -90,7 +99,8 @@ def year_starts(years: int, current_start: date) -> list[date]:
 
 def school_days(start: date, days: int) -> list[date]:
     """The first `days` weekdays from `start` (no holidays: the sandbox's calendar is plain)."""
-    out, d = [], start
+    out: list[date] = []
+    d = start
     while len(out) < days:
         if d.weekday() < 5:
             out.append(d)
@@ -132,20 +142,24 @@ def make_grade_levels(seed: int, slug: str, year: Record, ids: list[str]) -> lis
     for i, (name, abbr, equivalent) in enumerate(GRADES):
         versions = [(start, year_ts)]
         if i in doubled:
-            versions.append((start + timedelta(days=r.randrange(20, 90)), year_ts + r.randrange(30, 90) * 86400))
+            versions.append(
+                (start + timedelta(days=r.randrange(20, 90)), year_ts + r.randrange(30, 90) * 86400)
+            )
         for v, (effective, ts) in enumerate(versions):
-            out.append({
-                "id": ids[i],
-                "name": name,
-                "gradeLevelAbbr": abbr,
-                "equivalent": equivalent,
-                "nonTeaching": False,
-                "schoolYearId": year["id"],
-                "changeLogId": make_id(ts, seed, "gradelog", slug, year["id"], i, v),
-                "effectiveDate": fmt_date(effective),
-                "created": fmt_ts(ts_of(date(2020, 7, 12), 60011)),
-                "modified": fmt_ts(ts),
-            })
+            out.append(
+                {
+                    "id": ids[i],
+                    "name": name,
+                    "gradeLevelAbbr": abbr,
+                    "equivalent": equivalent,
+                    "nonTeaching": False,
+                    "schoolYearId": year["id"],
+                    "changeLogId": make_id(ts, seed, "gradelog", slug, year["id"], i, v),
+                    "effectiveDate": fmt_date(effective),
+                    "created": fmt_ts(ts_of(date(2020, 7, 12), 60011)),
+                    "modified": fmt_ts(ts),
+                }
+            )
     return out
 
 

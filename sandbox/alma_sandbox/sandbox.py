@@ -14,11 +14,20 @@ from alma_sandbox.server import SandboxServer
 class Sandbox:
     """A running Alma stand-in. Use as a context manager, or call start() and stop()."""
 
-    def __init__(self, seed: int = defaults.SEED, schools: int = defaults.SCHOOLS,
-                 students: int = defaults.STUDENTS, years: int = defaults.YEARS, days: int = defaults.DAYS,
-                 district: str = defaults.DISTRICT, api_key: str = defaults.SANDBOX_API_KEY,
-                 api_secret: str = defaults.SANDBOX_API_SECRET, latency_ms: float = defaults.LATENCY_MS,
-                 nonce_ttl: float = defaults.NONCE_TTL, port: int = defaults.PORT) -> None:  # fmt: skip
+    def __init__(
+        self,
+        seed: int = defaults.SEED,
+        schools: int = defaults.SCHOOLS,
+        students: int = defaults.STUDENTS,
+        years: int = defaults.YEARS,
+        days: int = defaults.DAYS,
+        district: str = defaults.DISTRICT,
+        api_key: str = defaults.SANDBOX_API_KEY,
+        api_secret: str = defaults.SANDBOX_API_SECRET,
+        latency_ms: float = defaults.LATENCY_MS,
+        nonce_ttl: float = defaults.NONCE_TTL,
+        port: int = defaults.PORT,
+    ) -> None:
         self.district, self.api_key, self.api_secret = district, api_key, api_secret
         self.data = SandboxData(seed, schools, students, years, days, district)
         self.auth = DigestAuth(district, api_key, api_secret, nonce_ttl)
@@ -49,14 +58,22 @@ class Sandbox:
         return f"http://127.0.0.1:{self.port}"
 
     def tap_config(self) -> dict[str, Any]:
-        return {"api_key": self.api_key, "api_secret": self.api_secret, "district": self.district,
-                "api_url": self.url}  # fmt: skip
+        return {
+            "api_key": self.api_key,
+            "api_secret": self.api_secret,
+            "district": self.district,
+            "api_url": self.url,
+        }
 
     def start(self) -> "Sandbox":
         if self._server is None:
             self._server = SandboxServer(self._port, self)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                            name="alma-sandbox", daemon=True)  # fmt: skip
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name="alma-sandbox",
+                daemon=True,
+            )
             self._thread.start()
         return self
 

@@ -1,10 +1,12 @@
 """The HTTP server: Alma's routes behind Digest auth, with latency and faults applied on the way."""
 
+import contextlib
 import json
 import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -15,19 +17,26 @@ from alma_sandbox.encoding import encode
 from alma_sandbox.faults import Fault
 
 if TYPE_CHECKING:
+    from alma_sandbox.data import SandboxData
     from alma_sandbox.sandbox import Sandbox
 
 # Per-school routes: template -> how to read the payload from SandboxData.
-_SCHOOL_ROUTES = {
+_SCHOOL_ROUTES: dict[str, Callable[["SandboxData", str, str | None, str | None], Any]] = {
     "school-years": lambda d, school, year, _: d.raw_school_years(school),
     "grade-levels": lambda d, school, year, _: d.raw_grade_levels(school, year),
     "students": lambda d, school, year, _: d.raw_students(school, year),
     "students/grade-levels": lambda d, school, year, _: d.raw_student_grade_levels(school, year),
-    "students/{id}/attendance": lambda d, school, year, sid: d.raw_attendance(school, sid, year),
+    "students/{id}/attendance": lambda d, school, year, sid: d.raw_attendance(school, sid or "", year),
     "attendance-codes": lambda d, school, year, _: d.raw_attendance_codes(school, year),
 }
-_STATUS_TITLES = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests",
-                  500: "Internal Server Error", 503: "Service Unavailable"}  # fmt: skip
+_STATUS_TITLES = {
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def match_route(path: str) -> tuple[str, str, str | None]:
@@ -61,10 +70,8 @@ class SandboxServer(ThreadingHTTPServer):
         """End idle keep-alive connections so their handler threads exit when the sandbox stops."""
         with self._connections_lock:
             for conn in list(self._connections):
-                try:
+                with contextlib.suppress(OSError):  # already closed by the client
                     conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -107,7 +114,9 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(sb.latency_ms / 1000)
         route, slug, student_id = match_route(split.path)
         if self.command != "GET":
-            self.problem(route, 405, f"{self.command} is not supported: the API is read-only", {"Allow": "GET"})
+            self.problem(
+                route, 405, f"{self.command} is not supported: the API is read-only", {"Allow": "GET"}
+            )
             return
         verdict = sb.auth.check("GET", self.path, self.headers.get("Authorization"))
         if verdict is not Verdict.OK:
@@ -119,7 +128,9 @@ class Handler(BaseHTTPRequestHandler):
         year = parse_qs(split.query).get("schoolYearId", [None])[0]
         self._answer(route, slug, student_id, year, truncate=fault is not None and fault.kind == "truncate")
 
-    def _answer(self, route: str, slug: str, student_id: str | None, year: str | None, truncate: bool) -> None:
+    def _answer(
+        self, route: str, slug: str, student_id: str | None, year: str | None, truncate: bool
+    ) -> None:
         data = self.server.sandbox.data
         if route == "unknown":
             self.problem(route, 404, f"no such resource: {urlsplit(self.path).path}")
@@ -151,8 +162,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send(route, 200, body)
 
     def _ping(self) -> dict[str, Any]:
-        return {"ack": int(time.time()), "headers": {k.lower(): v for k, v in self.headers.items()},
-                "method": self.command, "_links": {"rel": "self", "href": "/ping"}}  # fmt: skip
+        return {
+            "ack": int(time.time()),
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "method": self.command,
+            "_links": {"rel": "self", "href": "/ping"},
+        }
 
     def _fault(self, route: str, fault: Fault) -> bool:
         """Answer with the fault; False when the request should still be answered (slow, truncate)."""
@@ -182,12 +197,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def problem(self, route: str, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
         """An RFC 7807 problem body (what Alma's `Accept: application/problem+json` suggests)."""
-        body = {"type": "about:blank", "title": _STATUS_TITLES.get(status, "Error"), "status": status,
-                "detail": detail}  # fmt: skip
+        body = {
+            "type": "about:blank",
+            "title": _STATUS_TITLES.get(status, "Error"),
+            "status": status,
+            "detail": detail,
+        }
         self.send(route, status, encode(body), headers, "application/problem+json")
 
-    def send(self, route: str | None, status: int, body: bytes, headers: dict[str, str] | None = None,
-             content_type: str = "application/json") -> None:  # fmt: skip
+    def send(
+        self,
+        route: str | None,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         if route is not None:
             self.server.sandbox.counters.record(route, status)
         self.send_response(status)

@@ -11,13 +11,25 @@ import requests
 
 from alma_sandbox import defaults
 
-OPTIONS = ["--port", "--seed", "--schools", "--students", "--years", "--days", "--district", "--api-key",
-           "--latency-ms", "--nonce-ttl", "--ready-file"]  # fmt: skip
+OPTIONS = [
+    "--port",
+    "--seed",
+    "--schools",
+    "--students",
+    "--years",
+    "--days",
+    "--district",
+    "--api-key",
+    "--latency-ms",
+    "--nonce-ttl",
+    "--ready-file",
+]
 
 
 def test_help_documents_every_option():
-    out = subprocess.run([sys.executable, "-m", "alma_sandbox", "--help"], capture_output=True, text=True,
-                         check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "alma_sandbox", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     for option in OPTIONS:
         assert option in out
     assert defaults.SECRET_ENV_VAR in out
@@ -26,9 +38,27 @@ def test_help_documents_every_option():
 def test_starts_writes_the_ready_file_serves_and_stops_on_sigterm(tmp_path):
     ready = tmp_path / "alma.json"
     env = dict(os.environ, **{defaults.SECRET_ENV_VAR: "a-test-secret"})
-    proc = subprocess.Popen([sys.executable, "-m", "alma_sandbox", "--port", "0", "--schools", "1", "--students",
-                             "5", "--days", "3", "--ready-file", str(ready)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "alma_sandbox",
+            "--port",
+            "0",
+            "--schools",
+            "1",
+            "--students",
+            "5",
+            "--days",
+            "3",
+            "--ready-file",
+            str(ready),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 10
         while not ready.exists() and time.monotonic() < deadline:
@@ -36,7 +66,10 @@ def test_starts_writes_the_ready_file_serves_and_stops_on_sigterm(tmp_path):
         info = json.loads(ready.read_text())
         assert info["district"] == defaults.DISTRICT and info["pid"] == proc.pid
         auth = requests.auth.HTTPDigestAuth(defaults.SANDBOX_API_KEY, "a-test-secret")
-        assert requests.get(f"{info['url']}/v2/{info['district']}/ping", auth=auth, timeout=10).status_code == 200
+        assert (
+            requests.get(f"{info['url']}/v2/{info['district']}/ping", auth=auth, timeout=10).status_code
+            == 200
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=10)

@@ -29,7 +29,9 @@ def test_control_counters_and_reset(sb, get):
 
 
 def test_control_faults_add_and_clear(sb, get):
-    r = requests.post(f"{sb.url}/_sandbox/faults", json={"kind": "429", "path": "ping", "times": 1}, timeout=10)
+    r = requests.post(
+        f"{sb.url}/_sandbox/faults", json={"kind": "429", "path": "ping", "times": 1}, timeout=10
+    )
     assert r.status_code == 200 and r.json()["faults"][0]["kind"] == "429"
     assert get(f"/v2/{sb.district}/ping").status_code == 429
     requests.post(f"{sb.url}/_sandbox/faults", json={"kind": "500"}, timeout=10)
@@ -48,13 +50,17 @@ def test_control_latency(sb):
 def test_control_mutations_and_expected(sb, get):
     school = sb.data.school_slugs()[0]
     sid = sb.data.students(school, None)[0]["id"].strip()
-    r = requests.post(f"{sb.url}/_sandbox/rename-student",
-                      json={"school": school, "student_id": sid, "first_name": "Ana-María"}, timeout=10)  # fmt: skip
+    r = requests.post(
+        f"{sb.url}/_sandbox/rename-student",
+        json={"school": school, "student_id": sid, "first_name": "Ana-María"},
+        timeout=10,
+    )
     assert r.status_code == 200
     served = get(f"/v2/{school}/students").json()["response"]
     assert next(s for s in served if s["id"].strip() == sid)["firstName"] == "Ana-María"
-    expected = requests.get(f"{sb.url}/_sandbox/expected", params={"stream": "students", "schools": school},
-                            timeout=10).json()["records"]  # fmt: skip
+    expected = requests.get(
+        f"{sb.url}/_sandbox/expected", params={"stream": "students", "schools": school}, timeout=10
+    ).json()["records"]
     assert expected == sb.data.expected_records("students", schools=[school])
 
 

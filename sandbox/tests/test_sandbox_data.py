@@ -119,9 +119,15 @@ def test_dob_can_be_null_or_empty_at_scale():
 
 def test_grade_level_ids_are_shared_and_some_students_are_in_two_schools(sb):
     first, second = sb.data.school_slugs()
-    levels = [{g["id"] for g in sb.data.grade_levels(s, sb.data.current_school_year(s)["id"])} for s in (first, second)]
+    levels = [
+        {g["id"] for g in sb.data.grade_levels(s, sb.data.current_school_year(s)["id"])}
+        for s in (first, second)
+    ]
     assert levels[0] == levels[1]
-    ids = [{s["id"].strip() for s in sb.data.students(x, sb.data.current_school_year(x)["id"])} for x in (first, second)]
+    ids = [
+        {s["id"].strip() for s in sb.data.students(x, sb.data.current_school_year(x)["id"])}
+        for x in (first, second)
+    ]
     assert 1 <= len(ids[0] & ids[1]) <= 3
 
 
@@ -131,7 +137,9 @@ def test_expected_records_have_unique_keys_trimmed_ids_and_context(sb, stream):
     keys = [tuple(r[k] for k in STREAM_KEYS[stream]) for r in records]
     assert records and len(set(keys)) == len(keys)
     for r in records:
-        assert all(v == v.strip() for k, v in r.items() if (k == "id" or k.endswith("Id")) and isinstance(v, str))
+        assert all(
+            v == v.strip() for k, v in r.items() if (k == "id" or k.endswith("Id")) and isinstance(v, str)
+        )
         assert stream == "schools" or r["school"] in sb.data.school_slugs()
 
 
@@ -153,12 +161,14 @@ def test_expected_counts_match_the_served_lists(sb):
 def test_school_year_selection(sb):
     school = sb.data.school_slugs()[0]
     past, current = sb.data.school_years(school)
-    count = {sel: len(sb.data.expected_records("attendance_codes", school_years=sel))
-             for sel in ["current", "all"]}  # fmt: skip
+    count = {
+        sel: len(sb.data.expected_records("attendance_codes", school_years=sel)) for sel in ["current", "all"]
+    }
     assert count["all"] == 2 * count["current"]
     by_name = sb.data.expected_records("grade_levels", school_years=[past["name"]])
-    assert {r["schoolYearId"] for r in by_name} == {y["id"] for s in sb.data.school_slugs()
-                                                    for y in sb.data.school_years(s) if y["name"] == past["name"]}
+    assert {r["schoolYearId"] for r in by_name} == {
+        y["id"] for s in sb.data.school_slugs() for y in sb.data.school_years(s) if y["name"] == past["name"]
+    }
     assert {r["schoolYearId"] for r in sb.data.expected_records("students")} >= {current["id"]}
 
 
@@ -169,8 +179,11 @@ def test_rename_student_changes_every_year_and_bumps_modified(sb, get):
     before = {y: next(s for s in sb.data.students(school, y) if s["id"].strip() == sid) for y in years}
     sb.data.rename_student(school, sid, first_name="Zoë", last_name="Renamed")
     for y in years:
-        served = next(s for s in get(f"/v2/{school}/students?schoolYearId={y}").json()["response"]
-                      if s["id"].strip() == sid)  # fmt: skip
+        served = next(
+            s
+            for s in get(f"/v2/{school}/students?schoolYearId={y}").json()["response"]
+            if s["id"].strip() == sid
+        )
         assert (served["firstName"], served["lastName"]) == ("Zoë", "Renamed")
         assert served["modified"] > before[y]["modified"]
 
@@ -186,7 +199,9 @@ def test_set_attendance_corrects_one_day(sb, get):
     changed = [(a, b) for a, b in zip(old, served, strict=True) if a != b]
     assert len(changed) == 1 and changed[0][1]["date"] == day
     new = changed[0][1]
-    assert (new["status"], new["statusModifier"]) == ("Absent", "Unexcused") and new["modified"] > old[3]["modified"]
+    assert (new["status"], new["statusModifier"]) == ("Absent", "Unexcused") and new["modified"] > old[3][
+        "modified"
+    ]
     code = next(c for c in sb.data.attendance_codes(school, year) if c["id"] == new["attendanceCodeId"])
     assert (code["status"], code["statusModifier"]) == ("Absent", "Unexcused")
     present = sb.data.set_attendance(school, sid, year, day, status="Present", status_modifier=None)
@@ -217,6 +232,9 @@ def test_a_large_district_starts_fast_and_serves_attendance_quickly():
         s.get(f"{sb.url}/v2/{school}/ping", timeout=10)
         started = time.perf_counter()
         for sid in ids:
-            assert len(s.get(f"{sb.url}/v2/{school}/students/{sid}/attendance?schoolYearId={year}",
-                             timeout=10).json()["response"]) in (0, 180)  # fmt: skip
+            assert len(
+                s.get(
+                    f"{sb.url}/v2/{school}/students/{sid}/attendance?schoolYearId={year}", timeout=10
+                ).json()["response"]
+            ) in (0, 180)
         assert (time.perf_counter() - started) / len(ids) < 0.1

@@ -30,9 +30,11 @@ def _authorization(sb, uri: str, chal: dict[str, str], nc: int, secret: str | No
     ha2 = _md5(f"GET:{uri}")
     cnonce = "0a4f113b0a4f113b"
     response = _md5(f"{ha1}:{chal['nonce']}:{nc:08x}:{cnonce}:auth:{ha2}")
-    return (f'Digest username="{sb.api_key}", realm="{chal["realm"]}", nonce="{chal["nonce"]}", uri="{uri}", '
-            f'response="{response}", opaque="{chal["opaque"]}", qop=auth, nc={nc:08x}, cnonce="{cnonce}", '
-            "algorithm=MD5")  # fmt: skip
+    return (
+        f'Digest username="{sb.api_key}", realm="{chal["realm"]}", nonce="{chal["nonce"]}", uri="{uri}", '
+        f'response="{response}", opaque="{chal["opaque"]}", qop=auth, nc={nc:08x}, cnonce="{cnonce}", '
+        "algorithm=MD5"
+    )
 
 
 def _send(sb, path: str, header: str) -> requests.Response:
@@ -61,8 +63,9 @@ def test_one_challenge_per_thread_with_a_shared_auth_object(sb):
 
     def worker() -> None:
         with requests.Session() as s:
-            codes.extend(s.get(f"{sb.url}/v2/{sb.district}/ping", auth=auth, timeout=10).status_code
-                         for _ in range(5))  # fmt: skip
+            codes.extend(
+                s.get(f"{sb.url}/v2/{sb.district}/ping", auth=auth, timeout=10).status_code for _ in range(5)
+            )
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:

@@ -33,8 +33,12 @@ def test_status_faults(sb, get, kind):
     path = f"/v2/{sb.district}/district/schools"
     answers = [get(path) for _ in range(3)]
     assert [r.status_code for r in answers] == [int(kind), int(kind), 200]
-    assert answers[0].json() == {"type": "about:blank", "title": answers[0].reason, "status": int(kind),
-                                 "detail": f"sandbox fault {kind}"}  # fmt: skip
+    assert answers[0].json() == {
+        "type": "about:blank",
+        "title": answers[0].reason,
+        "status": int(kind),
+        "detail": f"sandbox fault {kind}",
+    }
 
 
 def test_503_carries_retry_after(sb, get):
@@ -56,7 +60,9 @@ def test_rate_is_seeded_per_url_and_attempt():
         with Sandbox(seed=3, schools=1, students=40, years=1, days=2) as sb, requests.Session() as s:
             s.auth = requests.auth.HTTPDigestAuth(sb.api_key, sb.api_secret)
             sb.faults.add("503", rate=0.5)
-            outcomes.append([s.get(sb.url + p, timeout=10).status_code for p in _attendance_paths(sb, 30) * 2])
+            outcomes.append(
+                [s.get(sb.url + p, timeout=10).status_code for p in _attendance_paths(sb, 30) * 2]
+            )
     assert outcomes[0] == outcomes[1]
     failed = outcomes[0].count(503)
     assert 10 <= failed <= 50 and set(outcomes[0]) == {200, 503}
@@ -100,8 +106,11 @@ def test_stale_nonce_forces_a_new_nonce_and_requests_recovers(sb, get):
 
 def test_stale_nonce_challenge_says_stale(sb):
     sb.faults.add("stale_nonce", times=5)
-    r = requests.get(f"{sb.url}/v2/{sb.district}/ping", auth=requests.auth.HTTPDigestAuth(sb.api_key, sb.api_secret),
-                     timeout=10)  # fmt: skip
+    r = requests.get(
+        f"{sb.url}/v2/{sb.district}/ping",
+        auth=requests.auth.HTTPDigestAuth(sb.api_key, sb.api_secret),
+        timeout=10,
+    )
     assert r.status_code == 401 and "stale=true" in r.headers["WWW-Authenticate"]
 
 

@@ -9,16 +9,78 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
 
 SCHOOL_YEAR_KEYS = ["id", "name", "startDate", "endDate", "status", "created", "modified"]
-GRADE_LEVEL_KEYS = ["id", "name", "gradeLevelAbbr", "equivalent", "nonTeaching", "schoolYearId", "changeLogId",
-                    "effectiveDate", "created", "modified"]  # fmt: skip
-STUDENT_KEYS = ["id", "username", "firstName", "middleName", "lastName", "preferredName", "schoolId", "stateId",
-                "districtId", "gender", "ethnicity", "race", "languages", "dob", "graduationYear", "status",
-                "externalIds", "created", "modified"]  # fmt: skip
-PLACEMENT_KEYS = ["id", "gradeLevelId", "comment", "creator", "schoolYearId", "school", "effectiveDate", "created"]
-ATTENDANCE_KEYS = ["id", "schoolYearId", "date", "attendanceCodeId", "adminLocked", "minutes", "minutesExpected",
-                   "note", "reportedStatus", "status", "statusModifier", "created", "modified"]  # fmt: skip
-CODE_KEYS = ["id", "name", "abbreviation", "status", "statusModifier", "adminLocked", "isSchoolAttendance",
-             "schoolYearId", "changeLogId", "effectiveDate", "created", "modified"]  # fmt: skip
+GRADE_LEVEL_KEYS = [
+    "id",
+    "name",
+    "gradeLevelAbbr",
+    "equivalent",
+    "nonTeaching",
+    "schoolYearId",
+    "changeLogId",
+    "effectiveDate",
+    "created",
+    "modified",
+]
+STUDENT_KEYS = [
+    "id",
+    "username",
+    "firstName",
+    "middleName",
+    "lastName",
+    "preferredName",
+    "schoolId",
+    "stateId",
+    "districtId",
+    "gender",
+    "ethnicity",
+    "race",
+    "languages",
+    "dob",
+    "graduationYear",
+    "status",
+    "externalIds",
+    "created",
+    "modified",
+]
+PLACEMENT_KEYS = [
+    "id",
+    "gradeLevelId",
+    "comment",
+    "creator",
+    "schoolYearId",
+    "school",
+    "effectiveDate",
+    "created",
+]
+ATTENDANCE_KEYS = [
+    "id",
+    "schoolYearId",
+    "date",
+    "attendanceCodeId",
+    "adminLocked",
+    "minutes",
+    "minutesExpected",
+    "note",
+    "reportedStatus",
+    "status",
+    "statusModifier",
+    "created",
+    "modified",
+]
+CODE_KEYS = [
+    "id",
+    "name",
+    "abbreviation",
+    "status",
+    "statusModifier",
+    "adminLocked",
+    "isSchoolAttendance",
+    "schoolYearId",
+    "changeLogId",
+    "effectiveDate",
+    "created",
+    "modified",
+]
 
 
 def _ordered_subset(keys: list[str], allowed: list[str]) -> bool:
@@ -57,7 +119,9 @@ def test_school_years_are_oldest_first_with_the_last_current(sb, get):
     assert all(list(y) == SCHOOL_YEAR_KEYS for y in years)
     assert [y["status"] for y in years] == ["Past", "Current"]
     assert years[0]["startDate"] < years[1]["startDate"]
-    assert all(HEX24.match(y["id"]) and DATE.match(y["startDate"]) and DATE.match(y["endDate"]) for y in years)
+    assert all(
+        HEX24.match(y["id"]) and DATE.match(y["startDate"]) and DATE.match(y["endDate"]) for y in years
+    )
 
 
 def test_grade_levels_shape(sb, get):
@@ -84,7 +148,9 @@ def test_students_shape_and_types(sb, get):
 
 def test_student_grade_levels_wraps_students_with_gradelevels(sb, get):
     school = sb.data.school_slugs()[1]
-    payload = get(f"/v2/{school}/students/grade-levels?schoolYearId={_current(sb, school)}").json()["response"]
+    payload = get(f"/v2/{school}/students/grade-levels?schoolYearId={_current(sb, school)}").json()[
+        "response"
+    ]
     assert list(payload) == ["students"]
     for student in payload["students"]:
         assert list(student) == ["id", "gradeLevels"]
@@ -132,10 +198,15 @@ def test_without_school_year_id_the_current_year_is_served(sb, get):
 
 def test_unknown_slug_route_and_year_are_404_problems(sb, get):
     school = sb.data.school_slugs()[0]
-    for path in ["/v2/nosuchschool/school-years", f"/v2/{school}/no-such-route", "/nothing",
-                 f"/v2/{school}/grade-levels?schoolYearId=000000000000000000000000",
-                 f"/v2/{school}/students/000000000000000000000000/attendance",
-                 f"/v2/{sb.district}/students", f"/v2/{school}/district/schools"]:  # fmt: skip
+    for path in [
+        "/v2/nosuchschool/school-years",
+        f"/v2/{school}/no-such-route",
+        "/nothing",
+        f"/v2/{school}/grade-levels?schoolYearId=000000000000000000000000",
+        f"/v2/{school}/students/000000000000000000000000/attendance",
+        f"/v2/{sb.district}/students",
+        f"/v2/{school}/district/schools",
+    ]:
         r = get(path)
         assert r.status_code == 404, path
         assert r.headers["Content-Type"] == "application/problem+json"
