@@ -94,6 +94,9 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, False)
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests and benchmarks read counters instead
 
