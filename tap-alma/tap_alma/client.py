@@ -12,7 +12,7 @@ import backoff
 import requests
 from requests.hooks import default_hooks
 from singer_sdk import RESTStream
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.pagination import BaseHATEOASPaginator
 
@@ -173,13 +173,13 @@ class AlmaStream(RESTStream):
         if status == 401:
             raise AlmaAuthError(self._tap.auth_error_message())
         if status == 404:
-            msg = f"404 Not Found for {self.redacted_url(response.url)}"
+            msg = f"404 Not Found for {self.error_url(response.url)}"
             raise AlmaNotFoundError(msg)
         if status == 429 or status >= 500:
             raise RetriableAPIError(f"HTTP {status} {response.reason}", response)
         if 400 <= status < 500:
-            msg = f"HTTP {status} {response.reason} for {self.redacted_url(response.url)}"
-            raise FatalAPIError(msg)
+            msg = f"HTTP {status} {response.reason} for {self.error_url(response.url)}"
+            raise AlmaRequestError(msg)
         try:
             # Parsed here, inside the retry loop, so a truncated body is retried like a 5xx.
             response.alma_payload = response.json(parse_float=decimal.Decimal)  # type: ignore[attr-defined]
@@ -191,8 +191,8 @@ class AlmaStream(RESTStream):
         yield from extract_jsonpath(self.records_jsonpath, input=payload_of(response))
 
     @staticmethod
-    def redacted_url(url: str | None) -> str:
-        """The URL as is: Alma URLs carry no credentials (Digest keeps them in headers)."""
+    def error_url(url: str | None) -> str:
+        """The full URL for error messages: Alma URLs carry no credentials (Digest uses headers)."""
         return url or "<unknown URL>"
 
     # -- retries ----------------------------------------------------------------------------
@@ -258,7 +258,7 @@ class AlmaStream(RESTStream):
                 return retrying(prepared_request, context)
             except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
                 msg = (
-                    f"Giving up on GET {self.redacted_url(prepared_request.url)} after "
+                    f"Giving up on GET {self.error_url(prepared_request.url)} after "
                     f"{self.max_tries} tries: {_reason(exc, detail=True)}"
                 )
                 raise AlmaRequestError(msg) from exc

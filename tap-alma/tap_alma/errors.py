@@ -17,9 +17,9 @@ class AlmaAuthError(AlmaError, FatalAPIError):
     """Alma kept answering 401 after a Digest challenge: the credentials are wrong."""
 
 
-class AlmaNotFoundError(FatalAPIError):
-    """Alma answered 404; callers decide whether that is fatal."""
+class AlmaNotFoundError(AlmaError, FatalAPIError):
+    """Alma answered 404; callers decide whether that is fatal (attendance: skip the student)."""
 
 
 class AlmaRequestError(AlmaError, FatalAPIError):
-    """A request still failed after the whole retry budget was spent."""
+    """A request failed for good: the retry budget is spent, or a 4xx that retrying cannot fix."""

@@ -87,14 +87,14 @@ class TapAlma(Tap):
         ),
         th.Property(
             "max_concurrency",
-            th.IntegerType,
+            th.IntegerType(minimum=1, maximum=64),
             default=4,
             title="Max concurrency",
             description="Most requests in flight at once (the per-student attendance fan-out).",
         ),
         th.Property(
             "request_timeout",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=60,
             title="Request timeout",
             description="Per-request timeout in seconds.",
