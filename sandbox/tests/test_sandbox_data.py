@@ -2,7 +2,6 @@
 
 import json
 import re
-import time
 from datetime import date, datetime
 
 import pytest
@@ -214,27 +213,20 @@ def test_ground_truth_results_are_copies(sb):
     assert sb.data.students(school, None)[0]["firstName"] != "Changed"
 
 
-def test_a_small_district_starts_well_under_a_second():
-    started = time.perf_counter()
-    with Sandbox(**SMALL):
-        assert time.perf_counter() - started < 0.5
-
-
-def test_a_large_district_starts_fast_and_serves_attendance_quickly():
-    # Bounds are loose on purpose (shared CI machines); typical: 0.4 s start-up, 3 ms per request.
-    started = time.perf_counter()
+def test_a_large_district_serves_full_years_of_attendance():
+    # The bench scenario's size (5 x 1000 x 2 x 180): attendance is generated per request, so this must
+    # work without materialising the district. Start-up and request times are measured in bench/, not here.
     with Sandbox(seed=1, schools=5, students=1000, years=2, days=180) as sb, requests.Session() as s:
-        assert time.perf_counter() - started < 10
         s.auth = requests.auth.HTTPDigestAuth(sb.api_key, sb.api_secret)
         school = sb.data.school_slugs()[4]
         year = sb.data.current_school_year(school)["id"]
-        ids = [x["id"].strip() for x in sb.data.students(school, year)[:40]]
-        s.get(f"{sb.url}/v2/{school}/ping", timeout=10)
-        started = time.perf_counter()
-        for sid in ids:
-            assert len(
-                s.get(
-                    f"{sb.url}/v2/{school}/students/{sid}/attendance?schoolYearId={year}", timeout=10
-                ).json()["response"]
-            ) in (0, 180)
-        assert (time.perf_counter() - started) / len(ids) < 0.1
+        students = sb.data.students(school, year)
+        assert len(students) >= 1000
+        for student in students[:40]:
+            sid = student["id"].strip()
+            served = s.get(
+                f"{sb.url}/v2/{school}/students/{sid}/attendance?schoolYearId={year}", timeout=10
+            ).json()["response"]
+            expected_days = 180 if student["status"] in ("Active", "Locked") else 0
+            assert len(served) == expected_days
+            assert served == sb.data.attendance(school, sid, year)
