@@ -149,31 +149,31 @@ def write_crontab(text: str) -> None:
     subprocess.run([*crontab_command(), "-"], input=text, text=True, check=True)
 
 
-def split_block(text: str) -> tuple[str, str | None]:
-    """The crontab without our block, and the block itself (None when not installed)."""
+def split_block(text: str) -> tuple[str, str | None, str]:
+    """The crontab before our block, the block itself (None when not installed), and after it."""
     pattern = re.compile(rf"^{re.escape(BEGIN)}.*?^{re.escape(END)}[^\n]*\n?", re.MULTILINE | re.DOTALL)
     match = pattern.search(text)
     if not match:
-        return text, None
-    return text[: match.start()] + text[match.end() :], match.group(0)
+        return text, None, ""
+    return text[: match.start()], match.group(0), text[match.end() :]
 
 
 def install(block: str) -> str:
-    current = read_crontab()
-    rest, installed = split_block(current)
+    before, installed, after = split_block(read_crontab())
     if installed == block:
         return "unchanged: the tap-alma block is already installed"
-    if rest and not rest.endswith("\n"):
-        rest += "\n"
-    write_crontab(rest + block)
+    if before and not before.endswith("\n"):
+        before += "\n"
+    # A changed block is replaced where it stands; a new one goes at the end.
+    write_crontab(before + block + after)
     return "replaced the tap-alma block" if installed else "installed the tap-alma block"
 
 
 def remove() -> str:
-    rest, installed = split_block(read_crontab())
+    before, installed, after = split_block(read_crontab())
     if installed is None:
         return "nothing to remove: no tap-alma block in the crontab"
-    write_crontab(rest)
+    write_crontab(before + after)
     return "removed the tap-alma block"
 
 
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.action == "install":
         print(install(render_block(schedules, layout)))
     elif args.action == "list":
-        _, installed = split_block(read_crontab())
+        _, installed, _ = split_block(read_crontab())
         print(installed.rstrip("\n") if installed else "not installed: no tap-alma block in the crontab")
         for s in schedules:
             print(f"last run of {s.name}: {last_run(layout.log_root / s.name)}")
