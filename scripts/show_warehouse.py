@@ -9,18 +9,22 @@ import duckdb
 
 RAW = os.environ.get("ALMA_RAW_SCHEMA", "alma_raw")
 ANALYTICS = os.environ.get("ALMA_ANALYTICS_SCHEMA", "alma_analytics")
+# Aggregates only: the demo shows what landed without printing anyone's record.
 GLIMPSES = {
-    "student_roster": (
-        "school, school_year_name, grade_level, count(*) AS students",
-        "GROUP BY ALL ORDER BY school, school_year_name, "
-        "CASE WHEN grade_level = 'K' THEN 0 ELSE TRY_CAST(grade_level AS INTEGER) END",
-    ),
-    "attendance_monthly": (
-        "school, month, sum(school_days) AS student_days, "
-        "round(sum(days_present) / sum(school_days), 4) AS attendance_rate, "
-        "round(sum(days_late) / sum(school_days), 4) AS tardy_rate",
-        "GROUP BY ALL ORDER BY school, month",
-    ),
+    "student_roster": """
+        SELECT school, school_year_name, grade_level, count(*) AS students
+        FROM "{schema}".student_roster
+        GROUP BY school, school_year_name, grade_level
+        ORDER BY school, school_year_name, min(coalesce(try_cast(grade_level AS INTEGER), 0))
+    """,
+    "attendance_monthly": """
+        SELECT school, month, sum(school_days) AS student_days,
+               round(sum(days_present) / sum(school_days), 4) AS attendance_rate,
+               round(sum(days_late) / sum(school_days), 4) AS tardy_rate
+        FROM "{schema}".attendance_monthly
+        GROUP BY school, month
+        ORDER BY school, month
+    """,
 }
 
 
@@ -37,10 +41,9 @@ def show(path: str) -> None:
         rows = con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0]
         label = f"{schema}.{name}" + (" (view)" if kind == "VIEW" else "")
         print(f"{label:55} {rows:>10,}")
-    for mart, (columns, rest) in GLIMPSES.items():
+    for mart, sql in GLIMPSES.items():
         print(f"\n{ANALYTICS}.{mart} (aggregated; first 12 rows)")
-        relation = con.sql(f'SELECT {columns} FROM "{ANALYTICS}"."{mart}" {rest} LIMIT 12')
-        relation.show(max_width=140)
+        con.sql(sql.format(schema=ANALYTICS) + " LIMIT 12").show(max_width=140)
 
 
 if __name__ == "__main__":
