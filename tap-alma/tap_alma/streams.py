@@ -197,6 +197,13 @@ class AttendanceStream(_YearScopedStream):
                 return None
 
         pool, workers = self._tap.worker_pool()
+        self.logger.info(
+            "attendance %s %s: %d students, up to %d requests in flight",
+            school,
+            year_name,
+            len(student_ids),
+            workers,
+        )
         for student_id, result in bounded_map(fetch, student_ids, pool=pool, window=2 * workers):
             days = result or []
             if result is None:
