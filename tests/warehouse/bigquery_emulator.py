@@ -60,7 +60,8 @@ def _free_port() -> int:
 def _check_installed(venv: Path) -> Path:
     """Return the emulator's HOME, or raise naming the installer."""
     home = venv / "home"
-    missing = [str(venv / "bin" / "local-bigquery")] if not (venv / "bin" / "local-bigquery").exists() else []
+    server = venv / "bin" / "local-bigquery"
+    missing = [] if server.exists() else [str(server)]
     missing += [
         f"{name}.duckdb_extension"
         for name in EXTENSIONS

@@ -129,9 +129,10 @@ def test_one_load_with_a_key_twice_keeps_the_latest(
     """dedupe_before_upsert: a key seen twice in one run (e.g. a student listed under two schools)."""
     bq = bigquery_emulator
     dataset = f"dedupe_{uuid.uuid4().hex[:10]}"
-    earlier = singer_messages([{"id": "s-9", "name": "Old", "languages": ["en"], "grade_level": 2}], "2026-12-01T06:00:00Z")
-    later = singer_messages([{"id": "s-9", "name": "New", "languages": ["es"], "grade_level": 2}], "2026-12-01T07:00:00Z")
+    earlier = {"id": "s-9", "name": "Old", "languages": ["en"], "grade_level": 2}
+    later = {"id": "s-9", "name": "New", "languages": ["es"], "grade_level": 2}
+    messages = singer_messages([earlier], "2026-12-01T06:00:00Z") + singer_messages([later], "2026-12-01T07:00:00Z")
     # One stream of messages: the second SCHEMA is identical, as a tap re-sending it would be.
-    run_target(target_bigquery_executable, bq, bq.target_config(dataset), earlier + later, tmp_path)
+    run_target(target_bigquery_executable, bq, bq.target_config(dataset), messages, tmp_path)
     assert bq.row_count(dataset, STREAM) == 1
     assert students_by_id(bq, dataset)["s-9"]["name"] == "New"
