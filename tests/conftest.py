@@ -16,3 +16,10 @@ def sandbox():
 @pytest.fixture(scope="module")
 def meltano_project(sandbox, tmp_path_factory) -> MeltanoProject:
     return MeltanoProject(tmp_path_factory.mktemp("meltano"), sandbox, {})
+
+
+@pytest.fixture(scope="module")
+def pipeline_duckdb(meltano_project):
+    """The main job end to end (tap-alma -> target-duckdb -> dbt build) into this module's DuckDB file."""
+    meltano_project.run("run", "sync-alma-to-duckdb")
+    return meltano_project.duckdb_path
