@@ -197,15 +197,26 @@ class TapAlma(Tap):
             return years
         if choice == "current":
             return [y for y in years if self.is_current(y)]
-        wanted = [str(name).strip() for name in choice]
-        names = [str(y.get("name", "")).strip() for y in years]
-        if unknown := [n for n in wanted if n not in names]:
+        wanted = {str(name).strip() for name in choice}
+        return [y for y in years if str(y.get("name", "")).strip() in wanted]
+
+    def check_scope(self) -> None:
+        """Fail before any output on bad credentials, unknown school slugs or year names.
+
+        A listed year name only has to exist in one of the schools: schools may name years
+        differently ("2024-2025" vs "2024-2025 SY"), and each school reads the names it has.
+        """
+        schools = self.school_slugs()
+        choice = self.config.get("school_years", "current")
+        if isinstance(choice, str):  # "current" or "all"; the schema allows nothing else
+            return
+        names = {str(y.get("name", "")).strip() for s in schools for y in self.school_years(s)}
+        if unknown := [str(n).strip() for n in choice if str(n).strip() not in names]:
             msg = (
-                f"Unknown school year(s) in setting school_years for school {school}: "
-                f"{', '.join(unknown)}. Available: {', '.join(names) or '(none)'}."
+                f"Unknown school year name(s) in setting school_years: {', '.join(unknown)}. "
+                f"Available: {', '.join(sorted(names)) or '(none)'}."
             )
             raise AlmaConfigError(msg)
-        return [y for y in years if str(y.get("name", "")).strip() in wanted]
 
     def year_students(self, school: str, year_id: str, consumer: str) -> list[dict]:
         """Raw students of a year, fetched once for both `students` and `attendance`.
@@ -234,8 +245,7 @@ class TapAlma(Tap):
     def sync_all(self) -> None:
         """Check scope first (URL, credentials, school slugs, year names), then sync."""
         try:
-            for school in self.school_slugs():
-                self.selected_years(school)
+            self.check_scope()
             super().sync_all()
         finally:
             if getattr(self, "_pool", None) is not None:

@@ -51,3 +51,15 @@ def test_failed_year_is_not_recorded(sb, run_tap):
     assert past[0]["id"] not in completed.get(school, [])
     # Streams that did read the year completely still record it.
     assert past[0]["id"] in run.state["bookmarks"]["students"]["completed_school_years"][school]
+
+
+def test_only_completed_closed_years_selected_reads_nothing(sb, run_tap):
+    names = sorted({y["name"] for s in sb.data.school_slugs() for y in _past_and_current(sb, s)[0]})
+    first = run_tap(school_years=names)
+    assert first.records("attendance")
+    sb.counters.reset()
+    second = run_tap(school_years=names, state=first.state)
+    for stream in ("attendance", "students", "grade_levels", "student_grade_levels", "attendance_codes"):
+        assert second.records(stream) == [], stream
+        assert second.schema_count(stream) == 1, stream
+    assert sb.counters.total(route="students/{id}/attendance") == 0
