@@ -48,7 +48,8 @@ class SchoolYearsStream(AlmaStream):
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
         """Served from the tap's cache: each school's years are read once per run."""
-        return self._tap.school_years(context["school"])  # type: ignore[index]
+        # No context: a district without schools (the SDK then calls once with none).
+        return self._tap.school_years(context["school"]) if context else []
 
 
 class _YearScopedStream(AlmaStream):
