@@ -42,7 +42,9 @@ def payload_of(response: requests.Response) -> t.Any:
 def retry_after_seconds(exc: BaseException | None) -> float | None:
     """Seconds from a 429/503 `Retry-After` header (delta-seconds or HTTP date), if any."""
     response = getattr(exc, "response", None)
-    value = response.headers.get("Retry-After") if response is not None else None
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
     if not value:
         return None
     try:
@@ -106,7 +108,7 @@ class AlmaStream(RESTStream):
         return float(self.config.get("request_timeout", 60))
 
     @property
-    def http_headers(self) -> dict:
+    def http_headers(self) -> dict[str, t.Any]:
         """Alma answers JSON, or problem+json for errors."""
         return {"Accept": "application/json, application/problem+json"}
 
@@ -162,7 +164,7 @@ class AlmaStream(RESTStream):
         endpoint: str,
         response: requests.Response,
         context: Context | None,
-        extra_tags: dict | None,
+        extra_tags: dict[str, t.Any] | None,
     ) -> None:
         safe = {k: v for k, v in (context or {}).items() if k not in _PRIVATE_CONTEXT_KEYS}
         super()._write_request_duration_log(endpoint, response, safe or None, extra_tags)
@@ -186,7 +188,7 @@ class AlmaStream(RESTStream):
         except ValueError as exc:
             raise RetriableAPIError("malformed JSON body", response) from exc
 
-    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         """Records from the `{"response": ...}` envelope."""
         yield from extract_jsonpath(self.records_jsonpath, input=payload_of(response))
 
@@ -231,7 +233,7 @@ class AlmaStream(RESTStream):
             _reason(exc, detail=False),
         )
 
-    def request_decorator(self, func: t.Callable) -> t.Callable:
+    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         """Backoff on transient failures, then one fatal error naming the URL.
 
         Built here rather than by the SDK so that backoff's own INFO lines (which would print
@@ -267,7 +269,7 @@ class AlmaStream(RESTStream):
 
     # -- records ----------------------------------------------------------------------------
 
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
         """Add context fields, trim ids and foreign keys, and turn empty date strings into null."""
         record = dict(row)
         for key in CONTEXT_KEYS:
@@ -294,7 +296,7 @@ def is_id_key(key: str) -> bool:
     return key in {"id", "creator", "school"} or key.endswith(("Id", "Ids"))
 
 
-def clean_record(record: dict, date_fields: frozenset[str]) -> dict:
+def clean_record(record: dict[str, t.Any], date_fields: frozenset[str]) -> dict[str, t.Any]:
     """Trim whitespace around ids (also inside id lists); map "" dates to None."""
     for key, value in record.items():
         if isinstance(value, str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
 
 ID = th.StringType  # 24-hex ObjectId-like strings, trimmed by the tap
@@ -10,7 +12,7 @@ TIMESTAMP = th.DateTimeType  # ISO-8601 with offset
 STRINGS = th.ArrayType(th.StringType)  # every array's items are typed: loaders need it
 
 
-def _key(name: str, description: str | None = None) -> th.Property:
+def _key(name: str, description: str | None = None) -> th.Property[t.Any]:
     return th.Property(name, ID, required=True, description=description)
 
 

@@ -26,7 +26,7 @@ class SchoolsStream(AlmaStream):
     records_jsonpath = "$.response.schools[*]"
     schema = schemas.SCHOOLS
 
-    def get_records(self, context: Context | None) -> Iterable[dict]:
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Served from the tap's cache: the school list is read once per run."""
         wanted = set(self._tap.school_slugs())
         return [s for s in self._tap.district_schools() if str(s.get("id", "")).strip() in wanted]
@@ -42,11 +42,11 @@ class SchoolYearsStream(AlmaStream):
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
     @property
-    def partitions(self) -> list[dict]:
+    def partitions(self) -> list[dict[str, t.Any]]:
         """One partition per school."""
         return [{"school": school} for school in self._tap.school_slugs()]
 
-    def get_records(self, context: Context | None) -> Iterable[dict]:
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Served from the tap's cache: each school's years are read once per run."""
         # No context: a district without schools (the SDK then calls once with none).
         return self._tap.school_years(context["school"]) if context else []
@@ -63,15 +63,16 @@ class _YearScopedStream(AlmaStream):
     # One state entry per stream, not one per partition: the custom key lives there.
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
-    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         """Every year-scoped endpoint filters by `schoolYearId`."""
         return {"schoolYearId": context["schoolYearId"]} if context else {}
 
     def _completed(self) -> dict[str, list[str]]:
-        return self.stream_state.setdefault(COMPLETED, {})
+        completed: dict[str, list[str]] = self.stream_state.setdefault(COMPLETED, {})
+        return completed
 
     @property
-    def partitions(self) -> list[dict]:
+    def partitions(self) -> list[dict[str, t.Any]]:
         """Selected years of each school, minus closed years already completed (fixed per run).
 
         Computed once: the SDK asks again after the sync, when this run's years are completed.
@@ -80,7 +81,7 @@ class _YearScopedStream(AlmaStream):
             self._partitions = self._plan_partitions()
         return self._partitions
 
-    def _plan_partitions(self) -> list[dict]:
+    def _plan_partitions(self) -> list[dict[str, t.Any]]:
         done = self._completed()
         result = []
         for school in self._tap.school_slugs():
@@ -96,11 +97,11 @@ class _YearScopedStream(AlmaStream):
                 result.append({"school": school, "schoolYearId": year["id"]})
         return result
 
-    def fetch_partition(self, context: Context) -> Iterable[dict]:
+    def fetch_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
         """Raw records of one (school, year); streams with a fan-out override this."""
         return self.request_records(context)
 
-    def get_records(self, context: Context | None) -> Iterable[dict]:
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Yield the partition, then record a closed year as completed."""
         if not context:
             return  # every selected year was skipped: the SDK then calls once with no context
@@ -137,7 +138,7 @@ class StudentsStream(_YearScopedStream):
     primary_keys = ("school", "schoolYearId", "id")
     schema = schemas.STUDENTS
 
-    def fetch_partition(self, context: Context) -> Iterable[dict]:
+    def fetch_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
         """Shared with attendance through the tap, so the list is read once per year."""
         return self._tap.year_students(context["school"], context["schoolYearId"], self.name)
 
@@ -151,7 +152,7 @@ class StudentGradeLevelsStream(_YearScopedStream):
     records_jsonpath = "$.response.students[*]"
     schema = schemas.STUDENT_GRADE_LEVELS
 
-    def fetch_partition(self, context: Context) -> Iterable[dict]:
+    def fetch_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
         """Flatten each student's placements, carrying the student id."""
         for student in self.request_records(context):
             for placement in student.get("gradeLevels") or []:
@@ -179,7 +180,7 @@ class AttendanceStream(_YearScopedStream):
     primary_keys = ("school", "schoolYearId", "studentId", "id")
     schema = schemas.ATTENDANCE
 
-    def fetch_partition(self, context: Context) -> Iterable[dict]:
+    def fetch_partition(self, context: Context) -> Iterable[dict[str, t.Any]]:
         """Fan out over the year's students; yield each student's days as they arrive."""
         school, year_id = context["school"], context["schoolYearId"]
         students = self._tap.year_students(school, year_id, self.name)
@@ -188,7 +189,7 @@ class AttendanceStream(_YearScopedStream):
         progress = Progress(self.logger, f"attendance {school} {year_name}", len(student_ids))
         send = self.request_decorator(self._request)
 
-        def fetch(student_id: str) -> list[dict] | None:
+        def fetch(student_id: str) -> list[dict[str, t.Any]] | None:
             url = self.get_url({**context, "studentId": student_id})
             request = self.build_prepared_request(
                 method="GET", url=url, params={"schoolYearId": year_id}, headers=self.http_headers

@@ -14,7 +14,13 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_alma import streams
+from tap_alma.client import AlmaStream
 from tap_alma.errors import AlmaConfigError, AlmaError
+
+if t.TYPE_CHECKING:
+    from singer_sdk.streams import Stream
+
+Record = dict[str, t.Any]
 
 STREAM_TYPES = (
     streams.SchoolsStream,
@@ -101,9 +107,26 @@ class TapAlma(Tap):
         ),
     ).to_dict()
 
-    def discover_streams(self) -> list[streams.AlmaStream]:
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        # Run-scoped caches: each list is read once per run, whichever stream asks first.
+        self._district_schools: list[Record] | None = None
+        self._school_slugs: list[str] | None = None
+        self._school_years: dict[str, list[Record]] = {}
+        self._year_students: dict[tuple[str, str], tuple[list[Record], set[str]]] = {}
+        self._local = threading.local()
+        self._pool: ThreadPoolExecutor | None = None
+        self._workers = 1
+        super().__init__(*args, **kwargs)
+
+    def discover_streams(self) -> list[Stream]:
         """All seven streams."""
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    def _fetch(self, stream_name: str, context: Record | None) -> list[Record]:
+        """Every raw record of one request (and its next links) through a stream's machinery."""
+        stream = self.streams[stream_name]
+        assert isinstance(stream, AlmaStream)  # noqa: S101 - all streams are AlmaStreams
+        return list(stream.request_records(context))
 
     # -- connection -------------------------------------------------------------------------
 
@@ -126,18 +149,16 @@ class TapAlma(Tap):
 
     def thread_session(self) -> requests.Session:
         """This thread's session (connection reuse without sharing a Session across threads)."""
-        local = self.__dict__.setdefault("_local", threading.local())
-        session = getattr(local, "session", None)
+        session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = local.session = requests.Session()
+            session = self._local.session = requests.Session()
         return session
 
     def worker_pool(self) -> tuple[ThreadPoolExecutor, int]:
         """One pool per run, so each worker thread does its Digest handshake only once."""
-        if getattr(self, "_pool", None) is None:
-            workers = max(1, int(self.config.get("max_concurrency", 4)))
-            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tap-alma")
-            self._workers = workers
+        if self._pool is None:
+            self._workers = max(1, int(self.config.get("max_concurrency", 4)))
+            self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="tap-alma")
         return self._pool, self._workers
 
     def auth_error_message(self) -> str:
@@ -150,15 +171,15 @@ class TapAlma(Tap):
 
     # -- scoping (cached: fetched once per run, not once per stream) ------------------------
 
-    def district_schools(self) -> list[dict]:
+    def district_schools(self) -> list[dict[str, t.Any]]:
         """Raw `/v2/{district}/district/schools` records."""
-        if getattr(self, "_district_schools", None) is None:
-            self._district_schools = list(self.streams["schools"].request_records(None))
+        if self._district_schools is None:
+            self._district_schools = self._fetch("schools", None)
         return self._district_schools
 
     def school_slugs(self) -> list[str]:
         """Configured schools (checked against the district) or every school of the district."""
-        if getattr(self, "_school_slugs", None) is None:
+        if self._school_slugs is None:
             known = [str(s.get("id", "")).strip() for s in self.district_schools()]
             wanted = [s.strip() for s in self.config.get("schools") or []]
             if unknown := [s for s in wanted if s not in known]:
@@ -170,14 +191,13 @@ class TapAlma(Tap):
             self._school_slugs = list(dict.fromkeys(wanted)) or known
         return self._school_slugs
 
-    def school_years(self, school: str) -> list[dict]:
+    def school_years(self, school: str) -> list[dict[str, t.Any]]:
         """Raw `/v2/{school}/school-years` records, one request per school per run."""
-        cache = self.__dict__.setdefault("_school_years", {})
-        if school not in cache:
-            cache[school] = list(self.streams["school_years"].request_records({"school": school}))
-        return cache[school]
+        if school not in self._school_years:
+            self._school_years[school] = self._fetch("school_years", {"school": school})
+        return self._school_years[school]
 
-    def school_year(self, school: str, year_id: str) -> dict:
+    def school_year(self, school: str, year_id: str) -> dict[str, t.Any]:
         """One school year by (trimmed) id."""
         for year in self.school_years(school):
             if str(year.get("id", "")).strip() == year_id:
@@ -185,11 +205,11 @@ class TapAlma(Tap):
         return {"id": year_id}
 
     @staticmethod
-    def is_current(year: dict) -> bool:
+    def is_current(year: dict[str, t.Any]) -> bool:
         """Alma marks the open year `Current`; everything else is closed."""
         return str(year.get("status", "")).strip().lower() == "current"
 
-    def selected_years(self, school: str) -> list[dict]:
+    def selected_years(self, school: str) -> list[dict[str, t.Any]]:
         """Years chosen by `school_years`, as `{"id": trimmed id, ...}` dicts."""
         years = [{**y, "id": str(y.get("id", "")).strip()} for y in self.school_years(school)]
         choice = self.config.get("school_years", "current")
@@ -218,13 +238,13 @@ class TapAlma(Tap):
             )
             raise AlmaConfigError(msg)
 
-    def year_students(self, school: str, year_id: str, consumer: str) -> list[dict]:
+    def year_students(self, school: str, year_id: str, consumer: str) -> list[dict[str, t.Any]]:
         """Raw students of a year, fetched once for both `students` and `attendance`.
 
         Kept only until the other selected consumer has read it, so memory does not grow
         with the number of school years.
         """
-        cache = self.__dict__.setdefault("_year_students", {})
+        cache = self._year_students
         key = (school, year_id)
         if key in cache:
             records, waiting = cache[key]
@@ -232,7 +252,7 @@ class TapAlma(Tap):
             if not waiting:
                 del cache[key]
             return records
-        records = list(self.streams["students"].request_records({"school": school, "schoolYearId": year_id}))
+        records = self._fetch("students", {"school": school, "schoolYearId": year_id})
         waiting = {
             name for name in ("students", "attendance") if name != consumer and self.streams[name].selected
         }
@@ -242,13 +262,15 @@ class TapAlma(Tap):
 
     # -- run --------------------------------------------------------------------------------
 
-    def sync_all(self) -> None:
+    # Overrides the SDK's @final sync_all on purpose: the scope check must run before any stream
+    # writes its SCHEMA message, and the worker pool must be closed after the last stream.
+    def sync_all(self) -> None:  # type: ignore[misc]
         """Check scope first (URL, credentials, school slugs, year names), then sync."""
         try:
             self.check_scope()
             super().sync_all()
         finally:
-            if getattr(self, "_pool", None) is not None:
+            if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
 
