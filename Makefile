@@ -55,3 +55,27 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .venv-* .meltano output transform/target transform/logs
+
+# --- orchestrate/: run meltano.yml's schedules on one server (orchestrate/README.md) -----------------------
+# CRON_ENVIRONMENT picks the Meltano environment the rendered lines run in (prod unless told otherwise).
+# The targets need only the dev venv (meltano lists the schedules); the job's plugins come from
+# `make install-all` or `.venv/bin/meltano install`.
+CRON_ENVIRONMENT ?= prod
+CRON := $(PYTHON) orchestrate/cron/crontab.py --environment $(CRON_ENVIRONMENT)
+
+.PHONY: cron-render cron-install cron-list cron-remove systemd-units dagster-dev
+
+cron-render: $(VENV)/.installed
+	$(CRON) render
+cron-install: $(VENV)/.installed
+	$(CRON) install
+cron-list: $(VENV)/.installed
+	$(CRON) list
+cron-remove:
+	$(CRON) remove
+# The .service and .timer go to output/systemd/ (git-ignored): review them, then copy to /etc/systemd/system/.
+systemd-units: $(VENV)/.installed
+	$(CRON) systemd --output-dir $(CURDIR)/output/systemd
+dagster-dev: $(VENV)/.installed
+	$(MELTANO) install dagster
+	$(MELTANO) --environment=$(CRON_ENVIRONMENT) invoke dagster:dev
