@@ -81,11 +81,21 @@ class AlmaStream(RESTStream):
     _tap: TapAlma
     records_jsonpath = "$.response[*]"
 
-    # Retry policy. Class attributes so tests can shrink the waits without a public setting.
+    # Retry policy defaults; the settings retry_max_tries, retry_wait_base and retry_wait_max
+    # override them (tests may also shrink these class attributes).
     max_tries = 5
     backoff_base_seconds = 1.0
     backoff_max_seconds = 30.0
     retry_after_max_seconds = 300.0
+
+    def _retry_setting(self, name: str, default: float) -> float:
+        value = self.config.get(name)
+        return default if value is None else float(value)  # number settings arrive as Decimal
+
+    @property
+    def tries(self) -> int:
+        """Tries per request in all (`retry_max_tries`, default 5)."""
+        return int(self._retry_setting("retry_max_tries", self.max_tries))
 
     @property
     def url_base(self) -> str:
@@ -201,7 +211,7 @@ class AlmaStream(RESTStream):
 
     def backoff_max_tries(self) -> int:
         """Bounded: after this many tries the sync fails naming the URL."""
-        return self.max_tries
+        return self.tries
 
     def backoff_jitter(self, value: float) -> float:
         """Jitter is applied inside `backoff_wait_generator` (full jitter, Retry-After exact)."""
@@ -209,14 +219,17 @@ class AlmaStream(RESTStream):
 
     def backoff_wait_generator(self) -> Generator[float, BaseException | None, None]:
         """Exponential backoff with full jitter; a `Retry-After` header wins when present."""
+        base = self._retry_setting("retry_wait_base", self.backoff_base_seconds)
+        cap = self._retry_setting("retry_wait_max", self.backoff_max_seconds)
         attempt = 0
         exc = yield  # type: ignore[misc]  # primed by backoff with send(None)
         while True:
             retry_after = retry_after_seconds(exc)
             if retry_after is not None:
+                # Retry-After is honoured even above retry_wait_max (Alma asked for it), up to 300 s.
                 wait = min(retry_after, self.retry_after_max_seconds)
             else:
-                ceiling = min(self.backoff_max_seconds, self.backoff_base_seconds * 2**attempt)
+                ceiling = min(cap, base * 2**attempt)
                 wait = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
             attempt += 1
             exc = yield wait
@@ -229,7 +242,7 @@ class AlmaStream(RESTStream):
             self.path,
             details.get("wait") or 0.0,
             details.get("tries"),
-            self.max_tries,
+            self.tries,
             _reason(exc, detail=False),
         )
 
@@ -261,7 +274,7 @@ class AlmaStream(RESTStream):
             except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
                 msg = (
                     f"Giving up on GET {self.error_url(prepared_request.url)} after "
-                    f"{self.max_tries} tries: {_reason(exc, detail=True)}"
+                    f"{self.tries} tries: {_reason(exc, detail=True)}"
                 )
                 raise AlmaRequestError(msg) from exc
 

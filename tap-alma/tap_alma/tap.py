@@ -33,6 +33,13 @@ STREAM_TYPES = (
 )
 
 
+# Seconds as a number or a numeric string: Meltano 4.4 cannot write `kind: decimal` settings
+# (Decimal is not JSON serializable), so meltano.yml passes these through as strings.
+SECONDS = th.CustomType(
+    {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\s*\d*\.?\d+\s*$"}]}
+)
+
+
 class TapAlma(Tap):
     """Singer tap for the Alma K-12 SIS (getalma.com), API v2."""
 
@@ -104,6 +111,26 @@ class TapAlma(Tap):
             default=60,
             title="Request timeout",
             description="Per-request timeout in seconds.",
+        ),
+        # No schema defaults for the retry policy: unset means AlmaStream's class defaults.
+        th.Property(
+            "retry_max_tries",
+            th.IntegerType(minimum=1, maximum=20),
+            title="Retry max tries",
+            description="Tries per request in all before the run stops naming the URL (default 5).",
+        ),
+        th.Property(
+            "retry_wait_base",
+            SECONDS,
+            title="Retry wait base",
+            description="Seconds before the first retry; doubled per retry, with full jitter (default 1).",
+        ),
+        th.Property(
+            "retry_wait_max",
+            SECONDS,
+            title="Retry wait max",
+            description="Longest backoff wait in seconds (default 30); a Retry-After header is "
+            "honoured up to 300 s.",
         ),
     ).to_dict()
 
