@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import threading
 import typing as t
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_alma import streams
 from tap_alma.client import AlmaStream
@@ -35,9 +38,15 @@ STREAM_TYPES = (
 
 # Seconds as a number or a numeric string: Meltano 4.4 cannot write `kind: decimal` settings
 # (Decimal is not JSON serializable), so meltano.yml passes these through as strings.
+# oneOf, not anyOf: the SDK appends a bare "null" to an anyOf list, and jsonschema then crashes
+# (AttributeError) on any value the other branches reject; to oneOf it appends {"type": "null"}.
 SECONDS = th.CustomType(
-    {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\s*\d*\.?\d+\s*$"}]}
+    {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\s*\d*\.?\d+\s*$"}]}
 )
+
+
+# `config['name']`, `config["name"]` or `config.get('name'...)` inside a stream map expression.
+_CONFIG_REFERENCE = re.compile(r"""\bconfig\s*(?:\[\s*|\.get\(\s*)['"]([^'"]+)['"]""")
 
 
 class TapAlma(Tap):
@@ -85,14 +94,9 @@ class TapAlma(Tap):
         ),
         th.Property(
             "school_years",
-            th.CustomType(
-                {
-                    "anyOf": [
-                        {"type": "string", "enum": ["current", "all"]},
-                        {"type": "array", "items": {"type": "string"}},
-                    ]
-                }
-            ),
+            # A string is "current", "all" or a JSON list (Meltano passes the setting as a string);
+            # checked in `school_years_choice`. oneOf: see SECONDS.
+            th.CustomType({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
             default="current",
             title="School years",
             description='"current" (each school\'s year with status Current), "all", or a '
@@ -196,6 +200,68 @@ class TapAlma(Tap):
             "and api_secret (env TAP_ALMA_API_KEY / TAP_ALMA_API_SECRET)."
         )
 
+    def school_years_choice(self) -> str | list[str]:
+        """`school_years` as "current", "all" or a list of names (a JSON list string is parsed)."""
+        value = self.config.get("school_years") or "current"
+        if isinstance(value, str):
+            text = value.strip()
+            if text.lower() in {"current", "all"}:
+                return text.lower()
+            try:
+                value = json.loads(text)
+            except ValueError:
+                value = None
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                msg = (
+                    'Setting school_years must be "current", "all" or a JSON list of school year names '
+                    f'such as ["2024-2025"] (env TAP_ALMA_SCHOOL_YEARS); got {text!r}'
+                )
+                raise AlmaConfigError(msg)
+        return [str(v) for v in value]
+
+    def check_settings(self) -> None:
+        """Settings that need no request: district, api_url, school_years, stream map values."""
+        if not str(self.config.get("district") or "").strip():
+            msg = (
+                "Setting district is empty: set it to the Alma subdomain, e.g. mydistrict for "
+                "https://mydistrict.api.getalma.com (env TAP_ALMA_DISTRICT)."
+            )
+            raise AlmaConfigError(msg)
+        _ = self.base_url  # validates api_url
+        self.school_years_choice()
+        self.check_stream_map_config()
+
+    def _validate_config(self, *args: t.Any, **kwargs: t.Any) -> list[str]:
+        """Name the env var of a missing required setting (the SDK says only "'x' is a required property")."""
+        try:
+            return super()._validate_config(*args, **kwargs)
+        except ConfigValidationError as exc:
+            errors = [_explain_config_error(error) for error in exc.errors]
+            raise ConfigValidationError(str(exc), errors=errors, schema=exc.schema) from exc
+
+    def check_stream_map_config(self) -> None:
+        """A stream map reading `config['x']` needs a non-empty `stream_map_config.x`.
+
+        The de-identified extractor hashes with `config['hash_salt']`: an unset salt would
+        otherwise hash with "" (Meltano expands a missing env var to an empty string).
+        """
+        values = self.config.get("stream_map_config") or {}
+        wanted = {
+            name
+            for stream_map in (self.config.get("stream_maps") or {}).values()
+            if isinstance(stream_map, dict)
+            for expression in stream_map.values()
+            if isinstance(expression, str)
+            for name in _CONFIG_REFERENCE.findall(expression)
+        }
+        if missing := sorted(n for n in wanted if not str(values.get(n) or "").strip()):
+            msg = (
+                f"Setting stream_maps reads config[...] {', '.join(missing)} but stream_map_config has no "
+                f"value for it: set stream_map_config.{missing[0]} (for tap-alma-deidentified: env "
+                "TAP_ALMA_DEIDENTIFIED_HASH_SALT); refusing to hash with an empty salt."
+            )
+            raise AlmaConfigError(msg)
+
     # -- scoping (cached: fetched once per run, not once per stream) ------------------------
 
     def district_schools(self) -> list[dict[str, t.Any]]:
@@ -239,7 +305,7 @@ class TapAlma(Tap):
     def selected_years(self, school: str) -> list[dict[str, t.Any]]:
         """Years chosen by `school_years`, as `{"id": trimmed id, ...}` dicts."""
         years = [{**y, "id": str(y.get("id", "")).strip()} for y in self.school_years(school)]
-        choice = self.config.get("school_years", "current")
+        choice = self.school_years_choice()
         if choice == "all":
             return years
         if choice == "current":
@@ -253,8 +319,8 @@ class TapAlma(Tap):
         A listed year name only has to exist in one of the schools: schools may name years
         differently ("2024-2025" vs "2024-2025 SY"), and each school reads the names it has.
         """
+        choice = self.school_years_choice()  # before any request: a malformed value needs none
         schools = self.school_slugs()
-        choice = self.config.get("school_years", "current")
         if isinstance(choice, str):  # "current" or "all"; the schema allows nothing else
             return
         names = {str(y.get("name", "")).strip() for s in schools for y in self.school_years(s)}
@@ -294,6 +360,7 @@ class TapAlma(Tap):
     def sync_all(self) -> None:  # type: ignore[misc]
         """Check scope first (URL, credentials, school slugs, year names), then sync."""
         try:
+            self.check_settings()
             self.check_scope()
             super().sync_all()
         finally:
@@ -309,6 +376,16 @@ class TapAlma(Tap):
         except AlmaError as exc:
             cls.logger.error("%s", exc)
             sys.exit(1)
+
+
+def _explain_config_error(error: str) -> str:
+    """"'district' is a required property" -> what the setting is and its env var."""
+    match = re.fullmatch(r"'(\w+)' is a required property", error.strip())
+    if not match:
+        return f"Setting error: {error}"
+    name = match.group(1)
+    about = TapAlma.config_jsonschema["properties"].get(name, {}).get("description", "")
+    return f"Setting {name} is required (env TAP_ALMA_{name.upper()}): {about}"
 
 
 if __name__ == "__main__":
