@@ -119,6 +119,9 @@ class _YearScopedStream(AlmaStream):
             if year_id not in years:
                 years.append(year_id)
                 self.state_manager.is_flushed = False
+                # STATE now, after the year's last record, not only at the stream's end: a run killed
+                # later keeps this year (the SDK alone writes state per stream or per 10,000 records).
+                self._write_state_message()
 
 
 class GradeLevelsStream(_YearScopedStream):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -30,6 +29,7 @@ PRIMARY_KEYS = {
     "attendance_codes": ("school", "schoolYearId", "id"),
 }
 ATTENDANCE_ROUTE = "students/{id}/attendance"
+STATE_ID = "dev:tap-alma-to-target-duckdb"  # what `meltano run tap-alma target-duckdb` saves under
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +105,10 @@ def assert_complete_without_duplicates(path: Path, sandbox: Sandbox) -> dict[str
 
 def meltano_state(project: MeltanoProject) -> dict:
     """The job's Meltano state (what the next run starts from); {} when there is none."""
-    listed = project.run("state", "list", "--format=json", check=False)
-    state_ids = re.findall(r"dev:tap-alma-to-target-duckdb", listed.stdout)
-    if not state_ids:
+    listed = project.run("state", "list")
+    if STATE_ID not in listed.stdout.split():
         return {}
-    got = project.run("state", "get", "dev:tap-alma-to-target-duckdb")
+    got = project.run("state", "get", STATE_ID)
     text = got.stdout.strip()
     return json.loads(text[text.index("{") :]) if "{" in text else {}
 
