@@ -15,6 +15,15 @@ YEAR_SCOPED = ("grade_levels", "students", "student_grade_levels", "attendance",
 ATTENDANCE_OK = {"status": 200, "route": "students/{id}/attendance"}
 
 
+def _remove_config_files_left_by(project, sandbox) -> None:
+    """SIGKILL leaves Meltano's per-run plugin config files (with credentials) in .meltano/run (git-ignored;
+    SIGTERM and failures clean them up). Remove this run's: they hold its secret and its warehouse path."""
+    for f in (PROJECT_ROOT / ".meltano" / "run").glob("*/*.config.json"):
+        text = f.read_text(errors="replace")
+        if sandbox.api_secret in text or str(project.workdir) in text:
+            f.unlink(missing_ok=True)
+
+
 def _rows_per_year(path, stream: str) -> dict[tuple[str, str], int]:
     if not path.exists():
         return {}
@@ -80,6 +89,7 @@ def test_killed_mid_fan_out_the_state_never_runs_ahead_and_the_rerun_completes_w
         run.wait(timeout=30)
     finally:
         sandbox.latency_ms = 0
+        _remove_config_files_left_by(project, sandbox)
 
     assert run.returncode != 0
     expected_attendance = len(sandbox.data.expected_records("attendance", school_years="all"))
