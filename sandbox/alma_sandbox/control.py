@@ -42,6 +42,14 @@ def _set_attendance(sb: Any, body: dict[str, Any]) -> Any:
     return {"ok": True, "record": sb.data.set_attendance(**body)}
 
 
+def _drift(sb: Any, body: dict[str, Any]) -> Any:
+    if body.get("clear"):
+        sb.data.clear_drift()
+    else:
+        sb.data.set_drift(body["route"], body["field"], body["value"])
+    return {"ok": True}
+
+
 def _expected(sb: Any, query: dict[str, list[str]]) -> Any:
     years: Any = query.get("school_years", ["current"])
     if len(years) == 1 and years[0] in ("current", "all"):
@@ -59,6 +67,7 @@ _ROUTES = {
     ("POST", "/_sandbox/latency"): _set_latency,
     ("POST", "/_sandbox/rename-student"): _rename,
     ("POST", "/_sandbox/set-attendance"): _set_attendance,
+    ("POST", "/_sandbox/drift"): _drift,
     ("GET", "/_sandbox/expected"): _expected,
 }
 

@@ -68,6 +68,7 @@ class SandboxData:
         self._enrolled: dict[tuple[str, str], dict[str, str]] = {}
         self._known: dict[str, set[str]] = {}
         self._overrides: dict[tuple[str, str, str], dict[str, Record]] = {}
+        self._drift: dict[str, dict[str, Any]] = {}  # route template -> {field: value}
         self._build(students, years, days)
 
     def _build(self, students: int, years: int, days: int) -> None:
@@ -206,6 +207,30 @@ class SandboxData:
             records = expected_records(self, stream, school_years, schools)
             # Attendance is generated afresh; the rest shares nested lists with what the server serves.
             return records if stream == "attendance" else _copy(records)
+
+    # -- schema drift: Alma adding a field or changing a field's type --
+
+    def set_drift(self, route: str, field: str, value: Any) -> None:
+        """Serve `field: value` in every record of `route` (a route template such as "students" or
+        "students/{id}/attendance"): a new field, or an existing one with another type. Not in
+        `expected_records` (the ground truth stays the undrifted data)."""
+        with self.lock:
+            self._drift.setdefault(route, {})[field] = value
+
+    def clear_drift(self) -> None:
+        with self.lock:
+            self._drift.clear()
+
+    def drifted(self, route: str, payload: Any) -> Any:
+        """The payload with this route's drift applied to copies of its records (callers hold `lock`)."""
+        fields = self._drift.get(route)
+        if not fields:
+            return payload
+        if isinstance(payload, list):
+            return [dict(r, **fields) if isinstance(r, dict) else r for r in payload]
+        if isinstance(payload, dict):  # district/schools and students/grade-levels wrap their list
+            return {k: self.drifted(route, v) if isinstance(v, list) else v for k, v in payload.items()}
+        return payload
 
     # -- mutations between two syncs --
 

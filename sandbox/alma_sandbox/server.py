@@ -146,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.problem(route, 404, f"{route} is served per school, not on the district slug")
                 return
             with data.lock:
-                body = encode({"response": data.raw_district_schools()})
+                body = encode({"response": data.drifted(route, data.raw_district_schools())})
         elif not data.has_school(slug):
             self.problem(route, 404, f"unknown school or district {slug!r}")
             return
@@ -156,7 +156,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             try:
                 with data.lock:
-                    body = encode({"response": _SCHOOL_ROUTES[route](data, slug, year, student_id)})
+                    payload = _SCHOOL_ROUTES[route](data, slug, year, student_id)
+                    body = encode({"response": data.drifted(route, payload)})
             except KeyError as exc:
                 self.problem(route, 404, str(exc.args[0]))
                 return
