@@ -16,6 +16,7 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.pagination import BaseHATEOASPaginator
 
+from tap_alma.drift import Checks, conform, type_checks
 from tap_alma.errors import AlmaAuthError, AlmaNotFoundError, AlmaRequestError
 
 if t.TYPE_CHECKING:
@@ -283,12 +284,17 @@ class AlmaStream(RESTStream):
     # -- records ----------------------------------------------------------------------------
 
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
-        """Add context fields, trim ids and foreign keys, and turn empty date strings into null."""
+        """Add context fields, trim ids and foreign keys, turn empty date strings into null, and
+        convert (or stop on) values whose type drifted from the schema."""
         record = dict(row)
         for key in CONTEXT_KEYS:
             if context and key in context:
                 record[key] = context[key]
-        return clean_record(record, self._blank_to_null_fields)
+        record = clean_record(record, self._blank_to_null_fields)
+        checks: Checks | None = getattr(self, "_type_checks_cache", None)
+        if checks is None:
+            checks = self._type_checks_cache = type_checks(self.schema)
+        return conform(self.name, record, checks, context)
 
     @property
     def _blank_to_null_fields(self) -> frozenset[str]:
