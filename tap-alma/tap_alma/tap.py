@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 
 import requests
 from singer_sdk import Tap
+from singer_sdk.singerlib.encoding import SimpleSingerWriter
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_alma import streams
+from tap_alma.client import flush_records
 from tap_alma.client import AlmaStream
 from tap_alma.errors import AlmaConfigError, AlmaError
 
@@ -49,10 +51,20 @@ SECONDS = th.CustomType(
 _CONFIG_REFERENCE = re.compile(r"""\bconfig\s*(?:\[\s*|\.get\(\s*)['"]([^'"]+)['"]""")
 
 
+class AlmaWriter(SimpleSingerWriter):
+    """The SDK's writer; first flushes the RECORD lines the streams batch (client.write_record_line)."""
+
+    def write_message(self, message: t.Any) -> None:
+        """Pending records first, so every message keeps its place in the output."""
+        flush_records()
+        super().write_message(message)
+
+
 class TapAlma(Tap):
     """Singer tap for the Alma K-12 SIS (getalma.com), API v2."""
 
     name = "tap-alma"
+    message_writer_class = AlmaWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -364,6 +376,7 @@ class TapAlma(Tap):
             self.check_scope()
             super().sync_all()
         finally:
+            flush_records()
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
