@@ -366,23 +366,64 @@ class AlmaStream(RESTStream):
         return cached
 
 
+_ID_KEYS: dict[str, bool] = {}
+
+
 def is_id_key(key: str) -> bool:
     """Ids and foreign keys: `id`, `*Id`, `*Ids`, plus `creator` (a user id) and `school` (a slug)."""
-    return key in {"id", "creator", "school"} or key.endswith(("Id", "Ids"))
+    known = _ID_KEYS.get(key)
+    if known is None:
+        known = _ID_KEYS[key] = key in {"id", "creator", "school"} or key.endswith(("Id", "Ids"))
+    return known
+
+class _Plan:
+    """Which keys of a stream's records need work: ids to trim, dates to null when blank."""
+
+    __slots__ = ("dates", "ids", "known")
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+        self.ids: list[str] = []
+        self.dates: list[str] = []
+
+    def learn(self, keys: t.Iterable[str], date_fields: frozenset[str]) -> None:
+        for key in keys:
+            if key not in self.known:
+                self.known.add(key)
+                if is_id_key(key):
+                    self.ids.append(key)
+                elif key in date_fields:
+                    self.dates.append(key)
+
+
+_PLANS: dict[frozenset[str], _Plan] = {}
+_MISSING = object()
 
 
 def clean_record(record: dict[str, t.Any], date_fields: frozenset[str]) -> dict[str, t.Any]:
-    """Trim whitespace around ids (also inside id lists); map "" dates to None."""
-    for key, value in record.items():
-        if isinstance(value, str):
-            if is_id_key(key):
-                record[key] = value.strip()
-            elif key in date_fields and not value.strip():
-                record[key] = None
-        elif isinstance(value, list) and is_id_key(key):
-            record[key] = [v.strip() if isinstance(v, str) else v for v in value]
-    return record
+    """Trim whitespace around ids (also inside id lists); map "" dates to None.
 
+    Only the keys that need work are visited (learned per set of date fields, i.e. per stream),
+    not every key of every record.
+    """
+    plan = _PLANS.get(date_fields)
+    if plan is None:
+        plan = _PLANS[date_fields] = _Plan()
+    if not record.keys() <= plan.known:
+        plan.learn(record, date_fields)
+    for key in plan.ids:
+        value = record.get(key, _MISSING)
+        if value is _MISSING:
+            continue
+        if isinstance(value, str):
+            record[key] = value.strip()
+        elif isinstance(value, list):
+            record[key] = [v.strip() if isinstance(v, str) else v for v in value]
+    for key in plan.dates:
+        value = record.get(key)
+        if isinstance(value, str) and not value.strip():
+            record[key] = None
+    return record
 
 def _reason(exc: BaseException | None, *, detail: bool) -> str:
     """Why a try failed; transport errors name only their type unless `detail` (URLs hold ids)."""
