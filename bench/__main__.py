@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -139,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]},
+        "git_head": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                   check=False, cwd=Path(__file__).resolve().parents[1]).stdout.strip(),
         "scenarios": [run_scenario(n, args) for n in names],
     }
     results["total_s"] = round(time.time() - started, 1)
