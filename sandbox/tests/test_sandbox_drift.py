@@ -33,9 +33,18 @@ def test_drift_changes_a_type_in_wrapped_lists_and_clears(sb, get):
 
 def test_drift_control_route(sb, get):
     school, year = _year(sb)
-    r = requests.post(f"{sb.url}/_sandbox/drift", json={"route": "attendance-codes", "field": "color", "value": "red"}, timeout=5)
+    r = requests.post(
+        f"{sb.url}/_sandbox/drift",
+        json={"route": "attendance-codes", "field": "color", "value": "red"},
+        timeout=5,
+    )
     assert r.status_code == 200
-    assert all(c["color"] == "red" for c in get(f"/v2/{school}/attendance-codes?schoolYearId={year}").json()["response"])
+    assert all(
+        c["color"] == "red"
+        for c in get(f"/v2/{school}/attendance-codes?schoolYearId={year}").json()["response"]
+    )
     assert requests.post(f"{sb.url}/_sandbox/drift", json={"clear": True}, timeout=5).status_code == 200
     assert requests.post(f"{sb.url}/_sandbox/drift", json={"route": "students"}, timeout=5).status_code == 400
-    assert all("color" not in c for c in get(f"/v2/{school}/attendance-codes?schoolYearId={year}").json()["response"])
+    assert all(
+        "color" not in c for c in get(f"/v2/{school}/attendance-codes?schoolYearId={year}").json()["response"]
+    )

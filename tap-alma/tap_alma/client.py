@@ -340,8 +340,7 @@ class AlmaStream(RESTStream):
 
 
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None:
-        """Add context fields, trim ids and foreign keys, turn empty date strings into null, and
-        convert (or stop on) values whose type drifted from the schema."""
+        """Add context fields, trim ids, null empty dates, convert (or stop on) drifted types."""
         record = dict(row)
         for key in CONTEXT_KEYS:
             if context and key in context:

@@ -1,4 +1,4 @@
-"""Schema drift: a value of another JSON type than the schema's is converted when lossless, else the run stops.
+"""Schema drift: a value of another type than the schema's is converted when lossless, else the run stops.
 
 Loaders trust the schema: target-duckdb fails on `"forty"` in an integer column (printing the whole CSV
 row, i.e. a student's record, into the log) and silently reads `"yes"` as true. So the tap decides first.
@@ -21,7 +21,15 @@ _PYTHON_TYPES: dict[str, frozenset[type]] = {
     "array": frozenset({list}),
     "object": frozenset({dict}),
 }
-_JSON_NAMES = {str: "string", int: "integer", float: "number", decimal.Decimal: "number", bool: "boolean", list: "array", dict: "object"}
+_JSON_NAMES = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    decimal.Decimal: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+}
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 _FAILED = object()
@@ -48,8 +56,11 @@ def type_checks(schema: dict[str, t.Any]) -> Checks:
 def conform(
     stream: str, record: dict[str, t.Any], checks: Checks, context: t.Mapping[str, t.Any] | None
 ) -> dict[str, t.Any]:
-    """Convert drifted values in place (number <-> string, "true"/"false", a scalar into a one-item
-    array); raise `AlmaSchemaDriftError` naming the field but not the value (it may be a student's)."""
+    """Convert drifted values in place, or raise one error naming the field (never the value).
+
+    Conversions: number -> string, numeric string -> number, "true"/"false" -> boolean, a string
+    into a one-item array. The value may be a student's data, so it never reaches the message.
+    """
     for key, value in record.items():
         check = checks.get(key)
         if value is None or check is None or type(value) in check[0]:
@@ -57,11 +68,12 @@ def conform(
         converted = _convert(value, check[1])
         if converted is _FAILED:
             got = _JSON_NAMES.get(type(value), type(value).__name__)
-            where = ", ".join(f"{k} {context[k]}" for k in ("school", "schoolYearId") if context and k in context)
+            keys = ("school", "schoolYearId")
+            where = ", ".join(f"{k} {context[k]}" for k in keys if context and k in context)
             msg = (
                 f"Alma changed the type of {stream}.{key}: got {got}, the schema expects "
-                f"{' or '.join(check[1])} ({where or 'district'}). Stopped rather than load it wrongly: extend "
-                "tap_alma/schemas.py (the value is not shown: it may be a student's data)."
+                f"{' or '.join(check[1])} ({where or 'district'}). Stopped rather than load it "
+                "wrongly: extend tap_alma/schemas.py (the value is not shown: it may be a student's data)."
             )
             raise AlmaSchemaDriftError(msg)
         record[key] = converted

@@ -13,13 +13,12 @@ from urllib.parse import urlsplit
 
 import requests
 from singer_sdk import Tap
-from singer_sdk.singerlib.encoding import SimpleSingerWriter
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.singerlib.encoding import SimpleSingerWriter
 
 from tap_alma import streams
-from tap_alma.client import flush_records
-from tap_alma.client import AlmaStream
+from tap_alma.client import AlmaStream, flush_records
 from tap_alma.errors import AlmaConfigError, AlmaError
 
 if t.TYPE_CHECKING:
@@ -392,7 +391,7 @@ class TapAlma(Tap):
 
 
 def _explain_config_error(error: str) -> str:
-    """"'district' is a required property" -> what the setting is and its env var."""
+    """Turn "'district' is a required property" into what the setting is and its env var."""
     match = re.fullmatch(r"'(\w+)' is a required property", error.strip())
     if not match:
         return f"Setting error: {error}"
