@@ -39,14 +39,37 @@ def sandbox():
         yield sb
 
 
+def isolated_project(workdir: Path, sandbox: Sandbox, **env: str) -> MeltanoProject:
+    """The real project with its own system database, state, DuckDB file and `.meltano` run and log dirs.
+
+    Meltano writes each plugin's catalog and per-run config files to `.meltano/run/<plugin>/` of the
+    project: two runs at once (another test session, a benchmark) would overwrite each other's. A
+    sys dir per test (MELTANO_SYS_DIR_ROOT) holding links to the installed plugins keeps them apart,
+    and lets the secret checks read every file this run wrote and nothing else.
+    """
+    sys_dir = workdir / ".meltano"
+    sys_dir.mkdir(exist_ok=True)
+    for kind in ("extractors", "loaders", "utilities"):
+        link = sys_dir / kind
+        if not link.exists():
+            link.symlink_to(PROJECT_ROOT / ".meltano" / kind)
+    return MeltanoProject(workdir, sandbox, {**FAST_RETRIES, "MELTANO_SYS_DIR_ROOT": str(sys_dir), **env})
+
+
+def written_by_meltano(project: MeltanoProject) -> str:
+    """Every file under the project's `.meltano/run` and `.meltano/logs` (plugin links aside)."""
+    sys_dir = project.workdir / ".meltano"
+    files = [f for d in ("run", "logs") for f in (sys_dir / d).rglob("*") if f.is_file() and not f.is_symlink()]
+    return "\n".join(f.read_text(errors="replace") for f in files)
+
+
 @pytest.fixture
 def new_project(sandbox, tmp_path_factory):
-    """A fresh project (own system database, state and DuckDB file) against the module's sandbox."""
+    """A fresh isolated project against the module's sandbox."""
     names = itertools.count()
 
     def make(**env: str) -> MeltanoProject:
-        workdir = tmp_path_factory.mktemp(f"guarantee{next(names)}")
-        return MeltanoProject(workdir, sandbox, {**FAST_RETRIES, **env})
+        return isolated_project(tmp_path_factory.mktemp(f"guarantee{next(names)}"), sandbox, **env)
 
     return make
 
@@ -113,18 +136,7 @@ def meltano_state(project: MeltanoProject) -> dict:
     return json.loads(text[text.index("{") :]) if "{" in text else {}
 
 
-def run_logs_since(start: float) -> str:
-    """Text of every file Meltano wrote under .meltano/run and .meltano/logs since `start`."""
-    chunks = []
-    for folder in (PROJECT_ROOT / ".meltano" / "run", PROJECT_ROOT / ".meltano" / "logs"):
-        if folder.exists():
-            for f in folder.rglob("*"):
-                if f.is_file() and f.stat().st_mtime >= start:
-                    chunks.append(f.read_text(errors="replace"))
-    return "\n".join(chunks)
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def helpers():
     """The module-level helpers, for test files (conftest modules are not importable in importlib mode)."""
 
@@ -134,6 +146,7 @@ def helpers():
         expected_keys = staticmethod(expected_keys)
         complete = staticmethod(assert_complete_without_duplicates)
         state = staticmethod(meltano_state)
-        logs_since = staticmethod(run_logs_since)
+        project = staticmethod(isolated_project)
+        written_by_meltano = staticmethod(written_by_meltano)
 
     return H

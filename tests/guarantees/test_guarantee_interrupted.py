@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -15,13 +16,26 @@ YEAR_SCOPED = ("grade_levels", "students", "student_grade_levels", "attendance",
 ATTENDANCE_OK = {"status": 200, "route": "students/{id}/attendance"}
 
 
-def _remove_config_files_left_by(project, sandbox) -> None:
-    """SIGKILL leaves Meltano's per-run plugin config files (with credentials) in .meltano/run (git-ignored;
-    SIGTERM and failures clean them up). Remove this run's: they hold its secret and its warehouse path."""
-    for f in (PROJECT_ROOT / ".meltano" / "run").glob("*/*.config.json"):
-        text = f.read_text(errors="replace")
-        if sandbox.api_secret in text or str(project.workdir) in text:
-            f.unlink(missing_ok=True)
+def _remove_config_files_left_by(project) -> int:
+    """SIGKILL leaves Meltano's per-run plugin config files (with credentials) in .meltano/run (SIGTERM and
+    failures clean them up). This project has its own .meltano: remove them there."""
+    left = list((project.workdir / ".meltano" / "run").glob("*/*.config.json"))
+    for f in left:
+        f.unlink()
+    return len(left)
+
+
+def _saved_state_lists_a_year(project) -> bool:
+    """Meltano's system database holds a (partial) state that marks a school year completed."""
+    database = project.workdir / "meltano.db"
+    if not database.exists():
+        return False
+    try:
+        with sqlite3.connect(database) as con:
+            rows = con.execute("SELECT partial_state, completed_state FROM state").fetchall()
+    except sqlite3.Error:  # not created yet, or locked by the run
+        return False
+    return any("completed_school_years" in str(cell) and '": ["' in str(cell) for row in rows for cell in row)
 
 
 def _rows_per_year(path, stream: str) -> dict[tuple[str, str], int]:
@@ -71,7 +85,7 @@ def test_killed_mid_fan_out_the_state_never_runs_ahead_and_the_rerun_completes_w
     first_year = sandbox.data.school_years(school)[0]["id"].strip()
     kill_after = len(sandbox.data.students(school, first_year)) + 3  # inside the second (school, year)
     sandbox.counters.reset()
-    sandbox.latency_ms = 120
+    sandbox.latency_ms = 200
     try:
         run = subprocess.Popen(
             [str(MELTANO), "run", "tap-alma", "target-duckdb"],
@@ -85,18 +99,24 @@ def test_killed_mid_fan_out_the_state_never_runs_ahead_and_the_rerun_completes_w
         while sandbox.counters.total(**ATTENDANCE_OK) < kill_after and run.poll() is None:
             assert time.monotonic() < deadline, "the attendance fan-out never started"
             time.sleep(0.05)
+        # ... and once Meltano has saved the first closed year's STATE, so the check below has one to check.
+        while not _saved_state_lists_a_year(project) and run.poll() is None:
+            assert time.monotonic() < deadline, "no STATE saved during the fan-out"
+            time.sleep(0.05)
         os.killpg(run.pid, signal.SIGKILL)  # meltano, the tap and the target at once
         run.wait(timeout=30)
     finally:
         sandbox.latency_ms = 0
-        _remove_config_files_left_by(project, sandbox)
+        left_behind = _remove_config_files_left_by(project)
 
     assert run.returncode != 0
     expected_attendance = len(sandbox.data.expected_records("attendance", school_years="all"))
     loaded_before = sum(_rows_per_year(project.duckdb_path, "attendance").values())
     assert loaded_before < expected_attendance  # really interrupted
     checked_after_kill = _assert_state_never_past_loaded_rows(project, sandbox, helpers)
-    print(f"killed with {loaded_before}/{expected_attendance} attendance rows loaded; {checked_after_kill} completed years checked")
+    assert checked_after_kill >= 1
+    print(f"killed with {loaded_before}/{expected_attendance} attendance rows loaded; {checked_after_kill} completed years checked; "
+          f"{left_behind} per-run config files left by the kill, removed")
 
     # Meltano still sees the killed run as running (stale only after 5 minutes without a heartbeat):
     # the operator's re-run says --force.

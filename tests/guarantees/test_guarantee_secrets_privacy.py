@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 import subprocess
-import time
 
 import duckdb
 import pytest
@@ -29,42 +28,30 @@ def _students(sandbox) -> list[dict]:
     return sandbox.data.expected_records("students", school_years="all")
 
 
-def _everything_written(project, result, start: float, extra: str = "") -> str:
-    """meltano's stdout and stderr, the project log, every file under .meltano/run and .meltano/logs written
-    since `start`, and the warehouse file's bytes."""
+def _everything_written(project, result, helpers, extra: str = "") -> str:
+    """meltano's stdout and stderr, the project log, every file of the run's .meltano/run and .meltano/logs
+    (the catalog, logging configs, state), and the warehouse file's bytes."""
     warehouse = project.duckdb_path.read_bytes().decode("latin-1") if project.duckdb_path.exists() else ""
-    return "\n".join(
-        [result.stdout, result.stderr, (project.workdir / "meltano.log").read_text(), extra, warehouse]
-    ) + run_files_since(start)
-
-
-def run_files_since(start: float) -> str:
-    chunks = []
-    for folder in (PROJECT_ROOT / ".meltano" / "run", PROJECT_ROOT / ".meltano" / "logs"):
-        for f in folder.rglob("*") if folder.exists() else []:
-            if f.is_file() and f.stat().st_mtime >= start and f.stat().st_size < 50_000_000:
-                chunks.append(f.read_text(errors="replace"))
-    return "\n".join(chunks)
+    log = (project.workdir / "meltano.log").read_text()
+    return "\n".join([result.stdout, result.stderr, log, extra, warehouse, helpers.written_by_meltano(project)])
 
 
 @pytest.fixture(scope="module")
-def plain_run(sandbox, tmp_path_factory):
+def plain_run(sandbox, tmp_path_factory, helpers):
     """One ordinary pipeline run, with the BigQuery key in the environment as in production."""
-    from pipeline_harness import MeltanoProject
-
-    start = time.time() - 1
-    project = MeltanoProject(
-        tmp_path_factory.mktemp("plain"), sandbox, {"BIGQUERY_CREDENTIALS_JSON": json.dumps(SERVICE_ACCOUNT)}
+    project = helpers.project(
+        tmp_path_factory.mktemp("plain"), sandbox, BIGQUERY_CREDENTIALS_JSON=json.dumps(SERVICE_ACCOUNT)
     )
     result = project.run("run", "tap-alma", "target-duckdb")
     # What an operator runs to check the production settings (sensitive values must be redacted).
     listed = project.run("--environment=prod", "config", "list", "target-bigquery")
-    return project, result, _everything_written(project, result, start, listed.stdout + listed.stderr)
+    return project, result, _everything_written(project, result, helpers, listed.stdout + listed.stderr)
 
 
-def test_no_credential_appears_in_any_output_of_a_pipeline_run(plain_run, sandbox):
+def test_no_credential_appears_in_any_output_of_a_pipeline_run(plain_run, sandbox, helpers):
     project, result, written = plain_run
     assert "Block run completed" in result.stderr  # the run really ran
+    assert '"tap_stream_id": "attendance"' in helpers.written_by_meltano(project)  # the run's files were read
     secrets = {
         "api_key": sandbox.api_key,
         "api_secret": sandbox.api_secret,
@@ -104,13 +91,10 @@ def _hash(value: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def deidentified(sandbox, tmp_path_factory):
-    from pipeline_harness import MeltanoProject
-
-    start = time.time() - 1
-    project = MeltanoProject(tmp_path_factory.mktemp("deid"), sandbox, {"TAP_ALMA_DEIDENTIFIED_HASH_SALT": SALT})
+def deidentified(sandbox, tmp_path_factory, helpers):
+    project = helpers.project(tmp_path_factory.mktemp("deid"), sandbox, TAP_ALMA_DEIDENTIFIED_HASH_SALT=SALT)
     result = project.run("run", "tap-alma-deidentified", "target-duckdb")
-    return project, result, _everything_written(project, result, start)
+    return project, result, _everything_written(project, result, helpers)
 
 
 def _table(con, stream: str) -> list[dict]:
