@@ -35,6 +35,20 @@ class MeltanoProject:
     sandbox: Sandbox
     extra_env: dict[str, str]
 
+    def __post_init__(self) -> None:
+        # Meltano writes each plugin's catalog and per-run config to `<sys dir>/run/<plugin>/`: two runs at
+        # once (another test session, a benchmark, a developer) would overwrite each other's. A sys dir per
+        # project, linking to the installed plugins, keeps runs apart and their files inspectable.
+        self.sys_dir.mkdir(parents=True, exist_ok=True)
+        for kind in ("extractors", "loaders", "utilities"):
+            link = self.sys_dir / kind
+            if not link.exists():
+                link.symlink_to(PROJECT_ROOT / ".meltano" / kind)
+
+    @property
+    def sys_dir(self) -> Path:
+        return self.workdir / ".meltano"
+
     @property
     def duckdb_path(self) -> Path:
         return self.workdir / "alma.duckdb"
@@ -45,6 +59,7 @@ class MeltanoProject:
             MELTANO_PROJECT_ROOT=str(PROJECT_ROOT),
             # Each test gets its own state store, so runs never see another test's bookmarks.
             MELTANO_DATABASE_URI=f"sqlite:///{self.workdir / 'meltano.db'}",
+            MELTANO_SYS_DIR_ROOT=str(self.sys_dir),
             TARGET_DUCKDB_FILEPATH=str(self.duckdb_path),
             DBT_DUCKDB_PATH=str(self.duckdb_path),
             TAP_ALMA_API_URL=self.sandbox.url,

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from alma_sandbox import Sandbox
-from pipeline_harness import PROJECT_ROOT, STREAMS, MeltanoProject
+from pipeline_harness import STREAMS, MeltanoProject
 
 # 2 schools x 8 students x 2 years x 6 days: every code path, a `meltano run` in a few seconds.
 GUARANTEE_SANDBOX = {"seed": 23, "schools": 2, "students": 8, "years": 2, "days": 6}
@@ -40,26 +40,13 @@ def sandbox():
 
 
 def isolated_project(workdir: Path, sandbox: Sandbox, **env: str) -> MeltanoProject:
-    """The real project with its own system database, state, DuckDB file and `.meltano` run and log dirs.
-
-    Meltano writes each plugin's catalog and per-run config files to `.meltano/run/<plugin>/` of the
-    project: two runs at once (another test session, a benchmark) would overwrite each other's. A
-    sys dir per test (MELTANO_SYS_DIR_ROOT) holding links to the installed plugins keeps them apart,
-    and lets the secret checks read every file this run wrote and nothing else.
-    """
-    sys_dir = workdir / ".meltano"
-    sys_dir.mkdir(exist_ok=True)
-    for kind in ("extractors", "loaders", "utilities"):
-        link = sys_dir / kind
-        if not link.exists():
-            link.symlink_to(PROJECT_ROOT / ".meltano" / kind)
-    return MeltanoProject(workdir, sandbox, {**FAST_RETRIES, "MELTANO_SYS_DIR_ROOT": str(sys_dir), **env})
+    """The real project with its own system database, state, DuckDB file and sys dir, and fast retries."""
+    return MeltanoProject(workdir, sandbox, {**FAST_RETRIES, **env})
 
 
 def written_by_meltano(project: MeltanoProject) -> str:
     """Every file under the project's `.meltano/run` and `.meltano/logs` (plugin links aside)."""
-    sys_dir = project.workdir / ".meltano"
-    files = [f for d in ("run", "logs") for f in (sys_dir / d).rglob("*") if f.is_file() and not f.is_symlink()]
+    files = [f for d in ("run", "logs") for f in (project.sys_dir / d).rglob("*") if f.is_file() and not f.is_symlink()]
     return "\n".join(f.read_text(errors="replace") for f in files)
 
 

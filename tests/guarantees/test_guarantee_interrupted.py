@@ -19,7 +19,7 @@ ATTENDANCE_OK = {"status": 200, "route": "students/{id}/attendance"}
 def _remove_config_files_left_by(project) -> int:
     """SIGKILL leaves Meltano's per-run plugin config files (with credentials) in .meltano/run (SIGTERM and
     failures clean them up). This project has its own .meltano: remove them there."""
-    left = list((project.workdir / ".meltano" / "run").glob("*/*.config.json"))
+    left = list((project.sys_dir / "run").glob("*/*.config.json"))
     for f in left:
         f.unlink()
     return len(left)
