@@ -109,10 +109,18 @@ def run_tap(sb: SandboxProcess, workdir: Path, concurrency: int, *, state: dict 
 def run_meltano_duckdb(sb: SandboxProcess, workdir: Path, concurrency: int, *, dbt: bool = True) -> dict:
     """`meltano run tap-alma target-duckdb` with its own system database and warehouse file; then dbt."""
     db = workdir / "alma.duckdb"
+    # A Meltano sys dir of its own (linking to the installed plugins), as tests/pipeline_harness.py does:
+    # a concurrent meltano run elsewhere would otherwise overwrite this run's catalog and config files.
+    sys_dir = workdir / ".meltano"
+    sys_dir.mkdir(exist_ok=True)
+    for kind in ("extractors", "loaders", "utilities"):
+        if not (sys_dir / kind).exists():
+            (sys_dir / kind).symlink_to(PROJECT_ROOT / ".meltano" / kind)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_ALMA_", "MELTANO_", "TARGET_", "DBT_"))}
     env.update(
         MELTANO_PROJECT_ROOT=str(PROJECT_ROOT),
         MELTANO_DATABASE_URI=f"sqlite:///{workdir / 'meltano.db'}",
+        MELTANO_SYS_DIR_ROOT=str(sys_dir),
         MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
         TARGET_DUCKDB_FILEPATH=str(db),
         DBT_DUCKDB_PATH=str(db),
