@@ -25,7 +25,7 @@ help:
 $(VENV)/.installed: pyproject.toml sandbox/pyproject.toml tap-alma/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
-	$(BIN)/uv pip install -q --python $(BIN)/python --group dev -e ./sandbox -e ./tap-alma
+	$(BIN)/uv pip install -q --python $(BIN)/python --group dev --group bench -e ./sandbox -e ./tap-alma
 	touch $@
 
 # Plugins for the embedded default (DuckDB) only: what `make demo` needs.
