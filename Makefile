@@ -42,9 +42,10 @@ install: $(CURDIR)/.meltano/.installed-duckdb
 install-all: $(CURDIR)/.meltano/.installed-all
 	scripts/install-bigquery-emulator.sh
 
+# --full-refresh: the demo's warehouse starts empty, so no state from an earlier demo may skip closed years.
 demo: install
 	rm -f output/alma.duckdb && mkdir -p output
-	$(BIN)/python scripts/with_sandbox.py $(DEMO_SANDBOX) -- $(MELTANO) run sync-alma-to-duckdb
+	$(BIN)/alma-sandbox --port 0 $(DEMO_SANDBOX) -- $(MELTANO) run --full-refresh sync-alma-to-duckdb
 	$(BIN)/python scripts/show_warehouse.py output/alma.duckdb
 
 test: install-all

@@ -10,21 +10,12 @@ from pathlib import Path
 
 import pytest
 from alma_sandbox import Sandbox
+from alma_sandbox.expected import STREAMS  # every tap stream, i.e. every raw table
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MELTANO = Path(sys.executable).with_name("meltano")
 # Small on purpose: the pipeline tests prove correctness, bench/ measures speed.
 PIPELINE_SANDBOX = {"seed": 11, "schools": 2, "students": 12, "years": 2, "days": 8}
-# Every tap stream, i.e. every raw table.
-STREAMS = (
-    "schools",
-    "school_years",
-    "grade_levels",
-    "students",
-    "student_grade_levels",
-    "attendance",
-    "attendance_codes",
-)
 
 
 @dataclass

@@ -1,9 +1,10 @@
-"""`alma-sandbox`: run the Alma stand-in until SIGTERM or Ctrl-C."""
+"""`alma-sandbox`: run the Alma stand-in until SIGTERM or Ctrl-C, or around one command (`-- COMMAND`)."""
 
 import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -50,7 +51,25 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help='write {"url", "district", "pid"} here once listening (removed on exit)',
     )
+    p.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        help="-- COMMAND [ARGS...]: run COMMAND with TAP_ALMA_API_URL, TAP_ALMA_DISTRICT, TAP_ALMA_API_KEY "
+        "and TAP_ALMA_API_SECRET pointing at the sandbox, then stop and exit with COMMAND's exit code",
+    )
     return p
+
+
+def run_against(sandbox: Sandbox, command: list[str]) -> int:
+    """Run one command (e.g. `meltano run ...`) with tap-alma's settings pointing at this sandbox."""
+    env = dict(os.environ)
+    env.update(
+        TAP_ALMA_API_URL=sandbox.url,
+        TAP_ALMA_DISTRICT=sandbox.district,
+        TAP_ALMA_API_KEY=sandbox.api_key,
+        TAP_ALMA_API_SECRET=sandbox.api_secret,
+    )
+    return subprocess.call(command, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             f"schools {', '.join(sandbox.data.school_slugs())})",
             flush=True,
         )
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
         try:
+            if command:
+                return run_against(sandbox, command)
             while not stop.wait(0.5):
                 pass
         finally:

@@ -76,3 +76,19 @@ def test_starts_writes_the_ready_file_serves_and_stops_on_sigterm(tmp_path):
     assert proc.returncode == 0, err
     assert info["url"] in out and "a-test-secret" not in out + err
     assert not ready.exists()
+
+
+def test_runs_one_command_against_itself_and_returns_its_exit_code(tmp_path):
+    out = tmp_path / "seen.txt"
+    script = f'printf "%s %s %s" "$TAP_ALMA_DISTRICT" "$TAP_ALMA_API_URL" "$TAP_ALMA_API_KEY" > {out}; exit 7'
+    proc = subprocess.run(
+        [sys.executable, "-m", "alma_sandbox", "--port", "0", "--district", "cmddistrict", "--schools", "1",
+         "--students", "2", "--years", "1", "--days", "1", "--", "sh", "-c", script],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 7
+    district, url, key = out.read_text().split(" ")
+    assert district == "cmddistrict"
+    assert url.startswith("http://127.0.0.1:") and url in proc.stdout
+    assert key == defaults.SANDBOX_API_KEY
+    assert defaults.SANDBOX_API_SECRET not in proc.stdout + proc.stderr
