@@ -46,6 +46,16 @@
 {%- endmacro %}
 
 {#- Number of rows where `condition` holds, as a 64-bit integer (DuckDB's sum() would give HUGEINT). -#}
+{# The day counts of attendance_daily rows, one rule for the monthly and the year-to-date marts, so they
+   cannot disagree: school_days are the days with an attendance record; Present includes Late. #}
+{% macro alma_attendance_day_counts() -%}
+    cast(count(*) as {{ dbt.type_bigint() }}) as school_days,
+        {{ alma_count_if('is_present') }} as days_present,
+        {{ alma_count_if('is_late') }} as days_late,
+        {{ alma_count_if('is_absent') }} as days_absent,
+        {{ alma_count_if('is_excused_absent') }} as days_excused_absent
+{%- endmacro %}
+
 {% macro alma_count_if(condition) -%}
     cast(sum(case when {{ condition }} then 1 else 0 end) as {{ dbt.type_bigint() }})
 {%- endmacro %}

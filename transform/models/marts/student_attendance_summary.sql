@@ -16,11 +16,7 @@ summary as (
         school_year_id,
         min(attendance_date) as first_attendance_date,
         max(attendance_date) as last_attendance_date,
-        cast(count(*) as {{ dbt.type_bigint() }}) as school_days,
-        {{ alma_count_if('is_present') }} as days_present,
-        {{ alma_count_if('is_late') }} as days_late,
-        {{ alma_count_if('is_absent') }} as days_absent,
-        {{ alma_count_if('is_excused_absent') }} as days_excused_absent
+        {{ alma_attendance_day_counts() }}
     from daily
     group by student_id, school, school_year_id
 )
